@@ -1,0 +1,351 @@
+using System.Runtime.InteropServices;
+using Zokio.Runtime.Loops;
+using Zokio.Runtime.Native;
+
+namespace Zokio.Runtime.Epoll;
+
+/// <summary>
+/// The epoll backend: turns readiness into completions. An operation is tried at once with a non-blocking syscall;
+/// when it would block, it waits on its fd's edge-triggered readiness and is retried then.
+/// </summary>
+/// <remarks>
+/// Every fd is registered once for input and output with EPOLLET, so a busy connection costs no epoll_ctl calls.
+/// With edge triggering an fd is known to be idle only after a syscall returned EAGAIN, so "ready" flags start true
+/// and are cleared on EAGAIN only.
+/// </remarks>
+internal sealed unsafe class EpollBackend : LoopBackend
+{
+    private const int MaxEvents = 256;
+    private const ulong WakeToken = ulong.MaxValue;
+
+    private readonly FileDescriptorHandle _epoll;
+    private readonly FileDescriptorHandle _wakeFd;
+    private readonly Interop.EpollEvent* _events;
+    private FdState?[] _fds = new FdState?[1024];
+
+    private EpollBackend(FileDescriptorHandle epoll, FileDescriptorHandle wakeFd)
+    {
+        _epoll = epoll;
+        _wakeFd = wakeFd;
+        _events = (Interop.EpollEvent*)NativeMemory.Alloc(MaxEvents, (nuint)sizeof(Interop.EpollEvent));
+        Interop.EpollEvent ev = new() { Events = Interop.Sys.EPOLLIN, Data = WakeToken };
+        if (Interop.Sys.EpollCtl(_epoll.Fd, Interop.Sys.EPOLL_CTL_ADD, _wakeFd.Fd, &ev) != 0)
+        {
+            throw new InvalidOperationException($"epoll_ctl(ADD, eventfd) failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
+    public override LoopBackendKind Kind => LoopBackendKind.Epoll;
+
+    public override string Description => "epoll (edge-triggered)";
+
+    /// <summary>Creates the backend, or returns null with the reason when epoll is unusable here.</summary>
+    public static EpollBackend? TryCreate(out string? reason)
+    {
+        if (RuntimeInformation.ProcessArchitecture != Architecture.X64)
+        {
+            // struct epoll_event is packed only on x86-64; other architectures need the natural layout.
+            reason = $"the epoll backend supports x64 only (this process is {RuntimeInformation.ProcessArchitecture})";
+            return null;
+        }
+
+        int epfd = Interop.Sys.EpollCreate1(Interop.Sys.EPOLL_CLOEXEC);
+        if (epfd < 0)
+        {
+            reason = $"epoll_create1 failed with errno {Marshal.GetLastPInvokeError()}";
+            return null;
+        }
+
+        int efd = Interop.Sys.Eventfd(0, Interop.Sys.EFD_CLOEXEC | Interop.Sys.EFD_NONBLOCK);
+        if (efd < 0)
+        {
+            reason = $"eventfd failed with errno {Marshal.GetLastPInvokeError()}";
+            Interop.Sys.Close(epfd);
+            return null;
+        }
+
+        reason = null;
+        return new EpollBackend(new FileDescriptorHandle(epfd), new FileDescriptorHandle(efd));
+    }
+
+    public override void Submit(IoOperation operation)
+    {
+        Submitted++;
+        if (operation.Kind == IoOperationKind.Nop)
+        {
+            operation.OnCompleted(0);
+            return;
+        }
+
+        if (operation.Kind is IoOperationKind.Read or IoOperationKind.Write)
+        {
+            // Regular files are always "ready" to epoll; the syscall blocks the loop briefly, which is the fallback's cost.
+            operation.OnCompleted(Execute(operation));
+            return;
+        }
+
+        FdState state = GetState(operation.Fd);
+        bool isRead = operation.Kind is IoOperationKind.Accept or IoOperationKind.Receive or IoOperationKind.PollReadable;
+        if (isRead ? state.Reader is not null : state.Writer is not null)
+        {
+            throw new InvalidOperationException($"fd {operation.Fd} already has a pending {(isRead ? "read" : "write")} operation.");
+        }
+
+        if (operation.Kind == IoOperationKind.Connect)
+        {
+            int r = Execute(operation);
+            if (r != -Interop.Errno.EINPROGRESS)
+            {
+                operation.OnCompleted(r);
+                return;
+            }
+
+            state.WriteReady = false;
+            state.Writer = operation;
+            operation.InFlight = true;
+            return;
+        }
+
+        if (isRead ? state.ReadReady : state.WriteReady)
+        {
+            int r = operation.Kind == IoOperationKind.PollReadable ? 0 : Execute(operation);
+            if (r != -Interop.Errno.EAGAIN)
+            {
+                operation.OnCompleted(r);
+                return;
+            }
+        }
+
+        if (isRead)
+        {
+            state.ReadReady = false;
+            state.Reader = operation;
+        }
+        else
+        {
+            state.WriteReady = false;
+            state.Writer = operation;
+        }
+
+        operation.InFlight = true;
+    }
+
+    public override void Cancel(IoOperation operation)
+    {
+        if (!operation.InFlight || (uint)operation.Fd >= (uint)_fds.Length || _fds[operation.Fd] is not FdState state)
+        {
+            return;
+        }
+
+        if (state.Reader == operation)
+        {
+            state.Reader = null;
+        }
+        else if (state.Writer == operation)
+        {
+            state.Writer = null;
+        }
+        else
+        {
+            return;
+        }
+
+        operation.InFlight = false;
+        operation.OnCompleted(-Interop.Errno.ECANCELED);
+    }
+
+    public override void ForgetFd(int fd)
+    {
+        if ((uint)fd < (uint)_fds.Length && _fds[fd] is not null)
+        {
+            _fds[fd] = null;
+            Interop.Sys.EpollCtl(_epoll.Fd, Interop.Sys.EPOLL_CTL_DEL, fd, null);
+        }
+    }
+
+    public override int Poll(bool block, long timeoutNanoseconds)
+    {
+        int timeoutMs = !block ? 0 : timeoutNanoseconds < 0 ? -1 : (int)Math.Min(int.MaxValue, (timeoutNanoseconds + 999_999) / 1_000_000);
+        Enters++;
+        int count = Interop.Sys.EpollWait(_epoll.Fd, _events, MaxEvents, timeoutMs);
+        if (count < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == Interop.Errno.EINTR)
+            {
+                return 0;
+            }
+
+            throw new InvalidOperationException($"epoll_wait failed with errno {errno}.");
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            Interop.EpollEvent ev = _events[i];
+            if (ev.Data == WakeToken)
+            {
+                ulong value;
+                Interop.Sys.Read(_wakeFd.Fd, &value, sizeof(ulong));
+                continue;
+            }
+
+            int fd = (int)ev.Data;
+            if ((uint)fd >= (uint)_fds.Length || _fds[fd] is not FdState state)
+            {
+                continue;
+            }
+
+            const uint Failure = Interop.Sys.EPOLLERR | Interop.Sys.EPOLLHUP;
+            if ((ev.Events & (Interop.Sys.EPOLLIN | Interop.Sys.EPOLLRDHUP | Failure)) != 0)
+            {
+                state.ReadReady = true;
+                Retry(state, isRead: true);
+            }
+
+            if ((ev.Events & (Interop.Sys.EPOLLOUT | Failure)) != 0 && _fds[fd] == state)
+            {
+                state.WriteReady = true;
+                Retry(state, isRead: false);
+            }
+        }
+
+        return count;
+    }
+
+    private void Retry(FdState state, bool isRead)
+    {
+        IoOperation? operation = isRead ? state.Reader : state.Writer;
+        if (operation is null)
+        {
+            return;
+        }
+
+        int result = operation.Kind switch
+        {
+            IoOperationKind.PollReadable => 0,
+            IoOperationKind.Connect => ConnectResult(operation.Fd),
+            _ => Execute(operation),
+        };
+
+        if (result == -Interop.Errno.EAGAIN)
+        {
+            if (isRead)
+            {
+                state.ReadReady = false;
+            }
+            else
+            {
+                state.WriteReady = false;
+            }
+
+            return;
+        }
+
+        if (isRead)
+        {
+            state.Reader = null;
+        }
+        else
+        {
+            state.Writer = null;
+        }
+
+        operation.InFlight = false;
+        operation.OnCompleted(result);
+    }
+
+    private FdState GetState(int fd)
+    {
+        if ((uint)fd >= (uint)_fds.Length)
+        {
+            Array.Resize(ref _fds, Math.Max(fd + 1, _fds.Length * 2));
+        }
+
+        FdState? state = _fds[fd];
+        if (state is null)
+        {
+            Interop.EpollEvent ev = new()
+            {
+                Events = Interop.Sys.EPOLLIN | Interop.Sys.EPOLLOUT | Interop.Sys.EPOLLRDHUP | Interop.Sys.EPOLLET,
+                Data = (ulong)fd,
+            };
+            if (Interop.Sys.EpollCtl(_epoll.Fd, Interop.Sys.EPOLL_CTL_ADD, fd, &ev) != 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno != Interop.Errno.EEXIST)
+                {
+                    throw new InvalidOperationException($"epoll_ctl(ADD, fd {fd}) failed with errno {errno}.");
+                }
+            }
+
+            _fds[fd] = state = new FdState();
+        }
+
+        return state;
+    }
+
+    /// <summary>Performs the operation as a non-blocking syscall: the result, or -errno.</summary>
+    private static int Execute(IoOperation op)
+    {
+        nint r;
+        switch (op.Kind)
+        {
+            case IoOperationKind.Accept:
+                r = Interop.Sys.Accept4(op.Fd, (byte*)op.Address, (uint*)op.Length, op.Flags | Interop.Sys.SOCK_NONBLOCK);
+                break;
+            case IoOperationKind.Connect:
+                r = Interop.Sys.Connect(op.Fd, (byte*)op.Address, (uint)op.Length);
+                break;
+            case IoOperationKind.Receive:
+                r = Interop.Sys.Recv(op.Fd, (byte*)op.Address, (nuint)op.Length, op.Flags | Interop.Sys.MSG_DONTWAIT);
+                break;
+            case IoOperationKind.SendMessage:
+                r = Interop.Sys.SendMsg(op.Fd, (Interop.MsgHdr*)op.Address, op.Flags | Interop.Sys.MSG_DONTWAIT | Interop.Sys.MSG_NOSIGNAL);
+                break;
+            case IoOperationKind.Read:
+                r = Interop.Sys.Read(op.Fd, (void*)op.Address, (nuint)op.Length);
+                break;
+            case IoOperationKind.Write:
+                r = Interop.Sys.Write(op.Fd, (void*)op.Address, (nuint)op.Length);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(op), op.Kind, "Unknown epoll operation kind.");
+        }
+
+        return r >= 0 ? (int)r : -Marshal.GetLastPInvokeError();
+    }
+
+    private static int ConnectResult(int fd)
+    {
+        int error = 0;
+        uint length = sizeof(int);
+        if (Interop.Sys.GetSockOpt(fd, Interop.Sys.SOL_SOCKET, Interop.Sys.SO_ERROR, &error, &length) != 0)
+        {
+            return -Marshal.GetLastPInvokeError();
+        }
+
+        return -error;
+    }
+
+    public override void Wake()
+    {
+        ulong one = 1;
+        Interop.Sys.Write(_wakeFd.Fd, &one, sizeof(ulong));
+    }
+
+    public override void Dispose()
+    {
+        _epoll.Dispose();
+        _wakeFd.Dispose();
+        NativeMemory.Free(_events);
+    }
+
+    /// <summary>What the backend knows of one registered fd: its pending operations and last known readiness.</summary>
+    private sealed class FdState
+    {
+        public IoOperation? Reader;
+        public IoOperation? Writer;
+        public bool ReadReady = true;
+        public bool WriteReady = true;
+    }
+}

@@ -1,0 +1,260 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Zokio.Runtime.Loops;
+using Zokio.Runtime.Native;
+using static Zokio.Runtime.Native.IoUringConstants;
+
+namespace Zokio.Runtime.IoUring;
+
+/// <summary>The io_uring backend: one ring per loop, every operation a single SQE, every wait a single io_uring_enter.</summary>
+internal sealed unsafe class IoUringBackend : LoopBackend
+{
+    // POLLIN | POLLERR | POLLHUP | POLLRDHUP: readable, or the peer is gone (poll(2)).
+    private const uint PollReadableMask = 0x001 | 0x008 | 0x010 | 0x2000;
+
+    private readonly Ring _ring;
+    private readonly FileDescriptorHandle _wakeFd;
+    private readonly WakeOperation _wakeOperation;
+    private readonly bool[]? _supportedOpcodes;
+
+    private IoUringBackend(Ring ring, FileDescriptorHandle wakeFd)
+    {
+        _ring = ring;
+        _wakeFd = wakeFd;
+        _supportedOpcodes = ring.ProbeOpcodes();
+        _wakeOperation = new WakeOperation(this, wakeFd.Fd);
+        Submit(_wakeOperation);
+    }
+
+    public override LoopBackendKind Kind => LoopBackendKind.IoUring;
+
+    public override string Description =>
+        $"io_uring sq={_ring.SqEntries} flags=0x{_ring.SetupFlags:x} features=0x{_ring.Features:x}";
+
+    /// <summary>Whether the kernel supports an opcode (true when the probe itself is unavailable: pre-5.6 kernels fail at submit instead).</summary>
+    public bool Supports(byte opcode) => _supportedOpcodes is null || _supportedOpcodes[opcode];
+
+    /// <summary>
+    /// Creates the backend on the calling thread (with SINGLE_ISSUER the ring belongs to the thread that creates it).
+    /// Returns null and the errno when the kernel refuses io_uring (ENOSYS, EPERM under seccomp, io_uring_disabled).
+    /// </summary>
+    public static IoUringBackend? TryCreate(int entries, bool singleIssuer, out int errno, out string? reason)
+    {
+        uint flags = SetupSubmitAll;
+        if (singleIssuer)
+        {
+            // SINGLE_ISSUER + DEFER_TASKRUN: completions are run only when this thread enters the kernel to wait,
+            // with no IPIs to interrupt it (io_uring_setup(2), kernel 6.1). COOP_TASKRUN likewise skips the interrupt.
+            // All three require that no other thread ever takes over the ring, which adaptive scheduling does.
+            flags |= SetupSingleIssuer | SetupDeferTaskrun | SetupCoopTaskrun | SetupTaskrunFlag;
+        }
+
+        // A CQ four times the SQ: in-flight receives outnumber SQ slots, and FEAT_NODROP keeps any overflow anyway.
+        Ring? ring = Ring.TryCreate((uint)entries, (uint)entries * 4, flags, out errno);
+        if (ring is null)
+        {
+            reason = errno switch
+            {
+                Interop.Errno.ENOSYS => "the kernel has no io_uring (ENOSYS)",
+                Interop.Errno.EPERM => "io_uring is forbidden here (EPERM: seccomp, or sysctl kernel.io_uring_disabled)",
+                Interop.Errno.ENOMEM => "the kernel could not lock memory for the ring (ENOMEM: RLIMIT_MEMLOCK)",
+                _ => $"io_uring_setup failed with errno {errno}",
+            };
+            return null;
+        }
+
+        if ((ring.Features & FeatExtArg) == 0 || (ring.Features & FeatNoDrop) == 0)
+        {
+            ring.Dispose();
+            errno = Interop.Errno.EOPNOTSUPP;
+            reason = "the kernel's io_uring lacks IORING_FEAT_EXT_ARG or IORING_FEAT_NODROP (needs Linux 5.11 or newer)";
+            return null;
+        }
+
+        int efd = Interop.Sys.Eventfd(0, Interop.Sys.EFD_CLOEXEC);
+        if (efd < 0)
+        {
+            errno = Marshal.GetLastPInvokeError();
+            ring.Dispose();
+            reason = $"eventfd failed with errno {errno}";
+            return null;
+        }
+
+        reason = null;
+        return new IoUringBackend(ring, new FileDescriptorHandle(efd));
+    }
+
+    public override void Submit(IoOperation operation)
+    {
+        IoUringSqe* sqe = GetSqe();
+        sqe->Fd = operation.Fd;
+        sqe->UserData = operation.UserData;
+        switch (operation.Kind)
+        {
+            case IoOperationKind.Nop:
+                sqe->Opcode = OpNop;
+                break;
+            case IoOperationKind.Accept:
+                sqe->Opcode = OpAccept;
+                sqe->Addr = (ulong)operation.Address;
+                sqe->Off = (ulong)operation.Length;
+                sqe->OpFlags = (uint)operation.Flags;
+                break;
+            case IoOperationKind.Connect:
+                sqe->Opcode = OpConnect;
+                sqe->Addr = (ulong)operation.Address;
+                sqe->Off = (ulong)operation.Length;
+                break;
+            case IoOperationKind.Receive:
+                sqe->Opcode = OpRecv;
+                sqe->Addr = (ulong)operation.Address;
+                sqe->Len = (uint)operation.Length;
+                sqe->OpFlags = (uint)operation.Flags;
+                break;
+            case IoOperationKind.SendMessage:
+                sqe->Opcode = OpSendMsg;
+                sqe->Addr = (ulong)operation.Address;
+                sqe->Len = 1;
+                sqe->OpFlags = (uint)(operation.Flags | Interop.Sys.MSG_NOSIGNAL);
+                break;
+            case IoOperationKind.PollReadable:
+                sqe->Opcode = OpPollAdd;
+                sqe->OpFlags = PollReadableMask;
+                break;
+            case IoOperationKind.Read:
+                sqe->Opcode = OpRead;
+                sqe->Addr = (ulong)operation.Address;
+                sqe->Len = (uint)operation.Length;
+                sqe->Off = (ulong)operation.Offset;
+                break;
+            case IoOperationKind.Write:
+                sqe->Opcode = OpWrite;
+                sqe->Addr = (ulong)operation.Address;
+                sqe->Len = (uint)operation.Length;
+                sqe->Off = (ulong)operation.Offset;
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(operation), operation.Kind, "Unknown io_uring operation kind.");
+        }
+
+        operation.InFlight = true;
+    }
+
+    public override void Cancel(IoOperation operation)
+    {
+        if (!operation.InFlight)
+        {
+            return;
+        }
+
+        IoUringSqe* sqe = GetSqe();
+        sqe->Opcode = OpAsyncCancel;
+        sqe->Fd = -1;
+        sqe->Addr = operation.UserData;
+        // user_data 0: the cancel's own completion carries nothing the loop needs.
+        sqe->UserData = 0;
+    }
+
+    public override int Poll(bool block, long timeoutNanoseconds)
+    {
+        uint pending = _ring.PendingSubmissions;
+        int result = _ring.SubmitAndWait(block, timeoutNanoseconds);
+        if (result >= 0 || pending != 0 || block)
+        {
+            Enters++;
+            Submitted += result > 0 ? result : 0;
+        }
+
+        // ETIME (timeout), EINTR (signal) and EBUSY (CQ backlog: reap, then submit again) all mean: reap what is there.
+        if (result < 0 && result != -Interop.Errno.ETIME && result != -Interop.Errno.EINTR && result != -Interop.Errno.EBUSY && result != -Interop.Errno.EAGAIN)
+        {
+            throw new InvalidOperationException($"io_uring_enter failed with errno {-result}.");
+        }
+
+        return Reap();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Reap()
+    {
+        int count = 0;
+        while (_ring.TryPeekCompletion(0, out IoUringCqe cqe))
+        {
+            // Release the slot before the callback: callbacks submit, and a full CQ would only grow the kernel's backlog.
+            _ring.AdvanceCompletions(1);
+            count++;
+            if (cqe.UserData == 0)
+            {
+                continue;
+            }
+
+            IoOperation operation = IoOperation.FromUserData(cqe.UserData);
+            operation.InFlight = false;
+            operation.OnCompleted(cqe.Res);
+        }
+
+        return count;
+    }
+
+    public override void Wake()
+    {
+        ulong one = 1;
+        Interop.Sys.Write(_wakeFd.Fd, &one, sizeof(ulong));
+    }
+
+    private IoUringSqe* GetSqe()
+    {
+        IoUringSqe* sqe = _ring.TryGetSqe();
+        while (sqe == null)
+        {
+            // SQ full: hand the batch to the kernel without waiting, then take the freed slot.
+            int result = _ring.SubmitAndWait(wait: false, -1);
+            Enters++;
+            if (result > 0)
+            {
+                Submitted += result;
+            }
+            else if (result == -Interop.Errno.EBUSY || result == -Interop.Errno.EAGAIN)
+            {
+                Reap();
+            }
+
+            sqe = _ring.TryGetSqe();
+        }
+
+        return sqe;
+    }
+
+    public override void Dispose()
+    {
+        // Closing the ring cancels whatever is still in flight; the wake read's buffer stays valid until then.
+        _ring.Dispose();
+        _wakeFd.Dispose();
+        _wakeOperation.Release();
+    }
+
+    /// <summary>Keeps an 8-byte read armed on the wake eventfd, so a write to it ends a blocking wait.</summary>
+    private sealed class WakeOperation : IoOperation
+    {
+        private readonly IoUringBackend _backend;
+        private readonly ulong* _buffer;
+
+        public WakeOperation(IoUringBackend backend, int fd)
+        {
+            _backend = backend;
+            _buffer = (ulong*)NativeMemory.Alloc(sizeof(ulong));
+            Kind = IoOperationKind.Read;
+            Fd = fd;
+            Address = (nint)_buffer;
+            Length = sizeof(ulong);
+        }
+
+        public override void OnCompleted(int result) => _backend.Submit(this);
+
+        public void Release()
+        {
+            NativeMemory.Free(_buffer);
+            Dispose();
+        }
+    }
+}

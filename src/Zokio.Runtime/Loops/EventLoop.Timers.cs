@@ -1,0 +1,106 @@
+using System.Diagnostics;
+
+namespace Zokio.Runtime.Loops;
+
+public sealed partial class EventLoop
+{
+    /// <summary>
+    /// A task that completes on this loop's timer wheel after <paramref name="delay"/>, never earlier; like
+    /// <see cref="Task.Delay(TimeSpan, CancellationToken)"/>, but without a thread-pool timer.
+    /// </summary>
+    /// <param name="delay">Zero or more; at most <see cref="int.MaxValue"/> milliseconds.</param>
+    /// <param name="cancellationToken">Cancels the delay; the task then ends as canceled.</param>
+    public Task Delay(TimeSpan delay, CancellationToken cancellationToken = default)
+    {
+        if (delay < TimeSpan.Zero || delay.TotalMilliseconds > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(delay), delay, $"The delay must be between 0 and {int.MaxValue} ms.");
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        if (_stopRequested)
+        {
+            throw new ObjectDisposedException(nameof(EventLoop), $"Event loop {Index} is stopping; it takes no new timers.");
+        }
+
+        if (delay == TimeSpan.Zero)
+        {
+            return Task.CompletedTask;
+        }
+
+        DelayTimer timer = new(this, delay, Stopwatch.GetTimestamp(), cancellationToken);
+        Schedule(static state => ((DelayTimer)state!).Arm(), timer);
+        return timer.Task;
+    }
+
+    /// <summary>Adds a timer; loop thread only.</summary>
+    internal void AddTimer(TimerEntry entry, TimeSpan delay, long fromTimestamp)
+    {
+        Debug.Assert(IsOnLoopThread);
+        _timers!.Add(entry, delay, fromTimestamp);
+    }
+
+    /// <summary>Removes a timer; loop thread only.</summary>
+    internal bool RemoveTimer(TimerEntry entry)
+    {
+        Debug.Assert(IsOnLoopThread);
+        return _timers!.Remove(entry);
+    }
+
+    /// <summary>One <see cref="Delay"/>: a timer entry that completes a task.</summary>
+    private sealed class DelayTimer : TimerEntry
+    {
+        private readonly EventLoop _loop;
+        private readonly TimeSpan _delay;
+        private readonly long _requestedAt;
+        private readonly CancellationToken _cancellationToken;
+        private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private CancellationTokenRegistration _registration;
+
+        public DelayTimer(EventLoop loop, TimeSpan delay, long requestedAt, CancellationToken cancellationToken)
+        {
+            _loop = loop;
+            _delay = delay;
+            // Measured from the call, not from when the loop gets to it, so the delay is never short.
+            _requestedAt = requestedAt;
+            _cancellationToken = cancellationToken;
+        }
+
+        public Task Task => _completion.Task;
+
+        public void Arm()
+        {
+            if (_completion.Task.IsCompleted)
+            {
+                return;
+            }
+
+            _loop.AddTimer(this, _delay, _requestedAt);
+            if (_cancellationToken.CanBeCanceled)
+            {
+                _registration = _cancellationToken.UnsafeRegister(static state => ((DelayTimer)state!).RequestCancel(), this);
+            }
+        }
+
+        public override void OnExpired()
+        {
+            _registration.Dispose();
+            _completion.TrySetResult();
+        }
+
+        private void RequestCancel() => _loop.Schedule(static state => ((DelayTimer)state!).CancelOnLoop(), this);
+
+        private void CancelOnLoop()
+        {
+            if (_loop.RemoveTimer(this))
+            {
+                _registration.Dispose();
+                _completion.TrySetCanceled(_cancellationToken);
+            }
+        }
+    }
+}

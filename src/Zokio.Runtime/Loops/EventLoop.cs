@@ -1,0 +1,313 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using Microsoft.Extensions.Logging;
+using Zokio.Runtime.Diagnostics;
+using Zokio.Runtime.Epoll;
+using Zokio.Runtime.IoUring;
+using Zokio.Runtime.Memory;
+
+namespace Zokio.Runtime.Loops;
+
+/// <summary>
+/// One event loop: a dedicated thread that owns one kernel backend (an io_uring ring, or epoll), a run queue, a timer
+/// wheel and a memory pool. It is a <see cref="PipeScheduler"/>: work scheduled on it runs on its thread.
+/// </summary>
+/// <remarks>
+/// Each iteration runs a bounded batch of queued work, fires due timers, then hands queued operations to the kernel
+/// and waits for completions in one call. Other threads wake a waiting loop with one eventfd write, and only when the
+/// loop has said it is about to wait, so a busy loop takes no wake-ups at all.
+/// </remarks>
+public sealed partial class EventLoop : PipeScheduler
+{
+    private const int MaxWorkPerIteration = 1024;
+
+    // _applicationWorkStartedAt holds this while a new thread owns the loop and the old one finishes blocking work.
+    private const long HandedOff = -1;
+
+    [ThreadStatic]
+    private static EventLoop? t_current;
+
+    private readonly EventLoopGroup _group;
+    private readonly ILogger _logger;
+    private readonly ConcurrentQueue<WorkItem> _work = new();
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly bool _handOffWhenBlocked;
+    private LoopBackend? _backend;
+    private TimerWheel? _timers;
+    private int _ownerThreadId;
+    private int _sleeping;
+    private volatile bool _stopRequested;
+
+    // Written by the loop thread around each piece of application work, read by the stall detector.
+    private long _applicationWorkStartedAt;
+    private long _lastReportedStall;
+    private volatile bool _divertApplicationWork;
+
+    internal EventLoop(EventLoopGroup group, int index, ILogger logger)
+    {
+        _group = group;
+        _logger = logger;
+        Index = index;
+        Options = group.Options;
+        _handOffWhenBlocked = Options.ApplicationScheduling == ApplicationScheduling.Adaptive;
+        MemoryPool = new SlabMemoryPool(Options.TrackMemoryLeaks);
+        Counters = new LoopCounters();
+        TaskScheduler = new LoopTaskScheduler(this);
+        ApplicationScheduler = Options.ApplicationScheduling switch
+        {
+            ApplicationScheduling.ThreadPool => ThreadPool,
+            _ => new ApplicationWorkScheduler(this),
+        };
+    }
+
+    /// <summary>The loop whose thread is running the caller, or null.</summary>
+    public static EventLoop? Current => t_current is { } loop && loop.IsOnLoopThread ? loop : null;
+
+    /// <summary>The loop's position in its group, from 0.</summary>
+    public int Index { get; }
+
+    /// <summary>The group this loop belongs to.</summary>
+    public EventLoopGroup Group => _group;
+
+    /// <summary>The kernel interface this loop uses.</summary>
+    public LoopBackendKind Backend => _backend?.Kind ?? Options.Backend;
+
+    /// <summary>Pinned memory for buffers of this loop's I/O.</summary>
+    public SlabMemoryPool MemoryPool { get; }
+
+    /// <summary>A <see cref="System.Threading.Tasks.TaskScheduler"/> that runs tasks on this loop.</summary>
+    public TaskScheduler TaskScheduler { get; }
+
+    /// <summary>True when called on the thread that currently runs this loop.</summary>
+    public bool IsOnLoopThread => Environment.CurrentManagedThreadId == Volatile.Read(ref _ownerThreadId);
+
+    /// <summary>Where application code for this loop's connections runs, per <see cref="ApplicationScheduling"/>.</summary>
+    internal PipeScheduler ApplicationScheduler { get; }
+
+    internal EventLoopGroupOptions Options { get; }
+
+    internal LoopCounters Counters { get; }
+
+    internal LoopBackend IoBackend => _backend ?? throw new InvalidOperationException($"Event loop {Index} has not started.");
+
+    internal long Iterations { get; private set; }
+
+    internal long Completions { get; private set; }
+
+    internal long QueueLength => _work.Count;
+
+    /// <summary>What application work is running now (such as "GET /orders"), for stall reports.</summary>
+    internal string? ApplicationLabel { get; set; }
+
+    /// <summary>True while the stall detector has sent this loop's application work to the thread pool.</summary>
+    internal bool IsDivertingApplicationWork => _divertApplicationWork;
+
+    /// <summary>Queues <paramref name="action"/> to run on this loop's thread. Safe from any thread.</summary>
+    public override void Schedule(Action<object?> action, object? state) => Enqueue(new WorkItem(action, state, isApplication: false));
+
+    /// <summary>Queues application work: it may block, so the stall detector watches it.</summary>
+    internal void ScheduleApplication(Action<object?> action, object? state) => Enqueue(new WorkItem(action, state, isApplication: true));
+
+    private void Enqueue(in WorkItem item)
+    {
+        _work.Enqueue(item);
+        // Pairs with the loop's Interlocked.Exchange(ref _sleeping, 1) then IsEmpty check: one of the two sides sees the other.
+        if (Volatile.Read(ref _sleeping) == 1 && Interlocked.Exchange(ref _sleeping, 0) == 1)
+        {
+            _backend?.Wake();
+        }
+    }
+
+    internal Task StartAsync(LoopBackendKind backend)
+    {
+        Thread thread = new(() => Run(backend, isHandOff: false))
+        {
+            IsBackground = true,
+            Name = $"zokio-loop-{Index}",
+        };
+        thread.Start();
+        return _started.Task;
+    }
+
+    internal Task StopAsync()
+    {
+        _stopRequested = true;
+        _backend?.Wake();
+        return _stopped.Task;
+    }
+
+    private void Run(LoopBackendKind backend, bool isHandOff)
+    {
+        Volatile.Write(ref _ownerThreadId, Environment.CurrentManagedThreadId);
+        t_current = this;
+        if (Options.PinThreads)
+        {
+            Native.ThreadAffinity.TryPinCurrentThread(Index % Environment.ProcessorCount);
+        }
+
+        if (Options.ApplicationScheduling != ApplicationScheduling.ThreadPool)
+        {
+            SynchronizationContext.SetSynchronizationContext(new LoopSynchronizationContext(this));
+        }
+
+        if (!isHandOff)
+        {
+            try
+            {
+                _backend = CreateBackend(backend);
+                _timers = new TimerWheel(Stopwatch.GetTimestamp());
+            }
+            catch (Exception ex)
+            {
+                _started.TrySetException(ex);
+                _stopped.TrySetResult();
+                return;
+            }
+
+            _started.TrySetResult();
+        }
+
+        bool ownsLoop = true;
+        try
+        {
+            ownsLoop = RunIterations();
+        }
+        catch (Exception ex)
+        {
+            // A dead loop would leave its connections hung with no error anywhere: fail loudly, as the thread pool does.
+            RuntimeLog.LoopFailed(_logger, Index, ex);
+            Environment.FailFast($"Zokio event loop {Index} failed: {ex}", ex);
+        }
+        finally
+        {
+            if (ownsLoop)
+            {
+                _backend?.Dispose();
+                MemoryPool.Dispose();
+                _stopped.TrySetResult();
+            }
+        }
+    }
+
+    private LoopBackend CreateBackend(LoopBackendKind kind)
+    {
+        if (kind == LoopBackendKind.IoUring)
+        {
+            return IoUringBackend.TryCreate(Options.RingEntries, singleIssuer: !_handOffWhenBlocked, out _, out string? reason)
+                ?? throw new PlatformNotSupportedException($"Zokio event loop {Index} could not start io_uring: {reason}.");
+        }
+
+        return EpollBackend.TryCreate(out string? epollReason)
+            ?? throw new PlatformNotSupportedException($"Zokio event loop {Index} could not start epoll: {epollReason}.");
+    }
+
+    /// <summary>Runs the loop until stopped; returns false when another thread took the loop over (hand-off).</summary>
+    private bool RunIterations()
+    {
+        LoopBackend backend = _backend!;
+        TimerWheel timers = _timers!;
+        while (true)
+        {
+            if (!RunQueuedWork())
+            {
+                return false;
+            }
+
+            long now = Stopwatch.GetTimestamp();
+            timers.Advance(now);
+
+            if (_stopRequested && _work.IsEmpty)
+            {
+                return true;
+            }
+
+            bool block = _work.IsEmpty;
+            long timeout = 0;
+            if (block)
+            {
+                Interlocked.Exchange(ref _sleeping, 1);
+                if (!_work.IsEmpty || _stopRequested)
+                {
+                    Volatile.Write(ref _sleeping, 0);
+                    block = false;
+                }
+                else
+                {
+                    timeout = timers.NanosecondsUntilNext(now);
+                }
+            }
+
+            Completions += backend.Poll(block, timeout);
+            if (block)
+            {
+                Volatile.Write(ref _sleeping, 0);
+            }
+
+            Iterations++;
+        }
+    }
+
+    private bool RunQueuedWork()
+    {
+        for (int i = 0; i < MaxWorkPerIteration && _work.TryDequeue(out WorkItem item); i++)
+        {
+            if (!item.IsApplication)
+            {
+                item.Callback(item.State);
+                continue;
+            }
+
+            Volatile.Write(ref _applicationWorkStartedAt, Environment.TickCount64);
+            item.Callback(item.State);
+            if (Interlocked.Exchange(ref _applicationWorkStartedAt, 0) == HandedOff)
+            {
+                // The stall detector gave the loop to a new thread while this one was blocked: leave everything to it.
+                _divertApplicationWork = false;
+                RuntimeLog.LoopRecovered(_logger, Index);
+                t_current = null;
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Called by the stall detector: reports application work running past the threshold and, in adaptive mode,
+    /// starts a new thread for the loop's I/O while the blocked one finishes.
+    /// </summary>
+    internal void CheckForStall(long nowTicks, long thresholdMs)
+    {
+        long startedAt = Volatile.Read(ref _applicationWorkStartedAt);
+        if (startedAt <= 0 || nowTicks - startedAt < thresholdMs || startedAt == _lastReportedStall)
+        {
+            return;
+        }
+
+        _lastReportedStall = startedAt;
+        Counters.Stalls++;
+        string label = ApplicationLabel ?? "(unknown)";
+        if (!_handOffWhenBlocked)
+        {
+            RuntimeLog.LoopStalled(_logger, Index, nowTicks - startedAt, label);
+            return;
+        }
+
+        if (Interlocked.CompareExchange(ref _applicationWorkStartedAt, HandedOff, startedAt) != startedAt)
+        {
+            return;
+        }
+
+        RuntimeLog.LoopHandedOff(_logger, Index, nowTicks - startedAt, label);
+        _divertApplicationWork = true;
+        Counters.HandOffs++;
+        Thread thread = new(() => Run(Backend, isHandOff: true))
+        {
+            IsBackground = true,
+            Name = $"zokio-loop-{Index}",
+        };
+        thread.Start();
+    }
+}

@@ -1,0 +1,68 @@
+namespace Zokio.Runtime.Loops;
+
+/// <summary>Settings of an <see cref="EventLoopGroup"/>.</summary>
+public class EventLoopGroupOptions
+{
+    /// <summary>The largest loop count accepted.</summary>
+    public const int MaxLoopCount = 1024;
+
+    /// <summary>How many loops (threads, rings) to run.</summary>
+    /// <remarks>Defaults to <see cref="Environment.ProcessorCount"/>, the cores this process may use.</remarks>
+    public int LoopCount { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Which kernel interface the loops use.</summary>
+    /// <remarks>Defaults to <see cref="LoopBackendKind.Auto"/>: io_uring, or epoll where io_uring is unavailable.</remarks>
+    public LoopBackendKind Backend { get; set; } = LoopBackendKind.Auto;
+
+    /// <summary>Submission queue entries per io_uring ring; a power of two from 2 to 32768. The completion queue is four times larger.</summary>
+    /// <remarks>Defaults to 4096.</remarks>
+    public int RingEntries { get; set; } = 4096;
+
+    /// <summary>Pins loop <c>i</c> to core <c>i</c> modulo the core count.</summary>
+    /// <remarks>
+    /// Defaults to false. Pinning helps on dedicated machines; on shared ones it can put two busy loops on one core.
+    /// </remarks>
+    public bool PinThreads { get; set; }
+
+    /// <summary>Where application work runs.</summary>
+    /// <remarks>Defaults to <see cref="ApplicationScheduling.Adaptive"/>.</remarks>
+    public ApplicationScheduling ApplicationScheduling { get; set; } = ApplicationScheduling.Adaptive;
+
+    /// <summary>How long one piece of application work may run on a loop before it counts as a stall; 1 ms to 1 minute.</summary>
+    /// <remarks>Defaults to 100 ms.</remarks>
+    public TimeSpan StallThreshold { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Records the stack of every memory block rented and reports blocks never returned when a pool is disposed.</summary>
+    /// <remarks>Defaults to false: each rent then captures a stack trace, which is slow. For debugging leaks.</remarks>
+    public bool TrackMemoryLeaks { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting, its value and the valid range.</summary>
+    /// <param name="prefix">Prefix for option names in messages, such as "Zokio:".</param>
+    public void Validate(string prefix = "")
+    {
+        if (LoopCount < 1 || LoopCount > MaxLoopCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LoopCount), LoopCount, $"{prefix}{nameof(LoopCount)} must be between 1 and {MaxLoopCount}; got {LoopCount}.");
+        }
+
+        if (RingEntries < 2 || RingEntries > 32768 || (RingEntries & (RingEntries - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RingEntries), RingEntries, $"{prefix}{nameof(RingEntries)} must be a power of two between 2 and 32768; got {RingEntries}.");
+        }
+
+        if (!Enum.IsDefined(Backend))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Backend), Backend, $"{prefix}{nameof(Backend)} must be one of {string.Join(", ", Enum.GetNames<LoopBackendKind>())}; got {Backend}.");
+        }
+
+        if (!Enum.IsDefined(ApplicationScheduling))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ApplicationScheduling), ApplicationScheduling, $"{prefix}{nameof(ApplicationScheduling)} must be one of {string.Join(", ", Enum.GetNames<ApplicationScheduling>())}; got {ApplicationScheduling}.");
+        }
+
+        if (StallThreshold < TimeSpan.FromMilliseconds(1) || StallThreshold > TimeSpan.FromMinutes(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(StallThreshold), StallThreshold, $"{prefix}{nameof(StallThreshold)} must be between 00:00:00.001 and 00:01:00; got {StallThreshold}.");
+        }
+    }
+}

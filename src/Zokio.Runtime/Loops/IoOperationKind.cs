@@ -1,0 +1,14 @@
+namespace Zokio.Runtime.Loops;
+
+/// <summary>The operations a loop backend performs.</summary>
+internal enum IoOperationKind : byte
+{
+    Nop,
+    Accept,
+    Connect,
+    Receive,
+    SendMessage,
+    PollReadable,
+    Read,
+    Write,
+}

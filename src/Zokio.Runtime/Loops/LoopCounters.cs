@@ -1,0 +1,16 @@
+namespace Zokio.Runtime.Loops;
+
+/// <summary>
+/// Per-loop counters for metrics. Written only on the loop's thread (plain fields, no interlocked cost) and read by
+/// observable instruments; a torn read is impossible for aligned 64-bit fields on 64-bit platforms.
+/// </summary>
+internal sealed class LoopCounters
+{
+    public long ConnectionsAccepted;
+    public long ConnectionsActive;
+    public long ConnectionsRejected;
+    public long BytesReceived;
+    public long BytesSent;
+    public long Stalls;
+    public long HandOffs;
+}

@@ -1,0 +1,13 @@
+namespace Zokio.Runtime.Loops;
+
+/// <summary>A timer on a loop's <see cref="TimerWheel"/>: an intrusive list node with a deadline in wheel ticks.</summary>
+internal abstract class TimerEntry
+{
+    internal TimerEntry? Next;
+    internal TimerEntry? Previous;
+    internal long DeadlineTick;
+    internal bool Scheduled;
+
+    /// <summary>Runs on the loop thread once the deadline has passed.</summary>
+    public abstract void OnExpired();
+}

@@ -1,0 +1,17 @@
+using System.Runtime.InteropServices;
+
+namespace Zokio.Runtime.Native;
+
+internal static partial class Interop
+{
+    internal static unsafe partial class Sys
+    {
+        /// <summary><c>read(2)</c>: returns bytes read (0 at end), or -1 with errno set.</summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "read", SetLastError = true)]
+        internal static partial nint Read(int fd, void* buffer, nuint count);
+
+        /// <summary><c>write(2)</c>: returns bytes written, or -1 with errno set.</summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "write", SetLastError = true)]
+        internal static partial nint Write(int fd, void* buffer, nuint count);
+    }
+}
