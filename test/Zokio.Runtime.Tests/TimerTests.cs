@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using Zokio.Runtime.Loops;
+
+namespace Zokio.Runtime.Tests;
+
+public class TimerTests
+{
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Delays_never_complete_early(LoopBackendKind backend)
+    {
+        await using EventLoopGroup group = Backends.Start(backend);
+        EventLoop loop = group.Loops[0];
+        int[] delaysMs = [1, 2, 5, 13, 30, 50];
+        Task<TimeSpan>[] runs = [.. delaysMs.Select(async ms =>
+        {
+            Stopwatch clock = Stopwatch.StartNew();
+            await loop.Delay(TimeSpan.FromMilliseconds(ms));
+            return clock.Elapsed;
+        })];
+
+        TimeSpan[] elapsed = await Task.WhenAll(runs).WaitAsync(Backends.Timeout);
+        for (int i = 0; i < delaysMs.Length; i++)
+        {
+            Assert.True(elapsed[i] >= TimeSpan.FromMilliseconds(delaysMs[i]), $"A {delaysMs[i]} ms delay completed after {elapsed[i].TotalMilliseconds} ms.");
+        }
+    }
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Timers_fire_in_deadline_order(LoopBackendKind backend)
+    {
+        await using EventLoopGroup group = Backends.Start(backend);
+        EventLoop loop = group.Loops[0];
+        List<int> order = [];
+        // Record on the loop thread, which is where the wheel fires; continuations may run anywhere.
+        int[] delays = [40, 10, 30, 20, 5, 600];
+        Task[] all = [.. delays.Select(ms => loop.Delay(TimeSpan.FromMilliseconds(ms)).ContinueWith(_ => { lock (order) { order.Add(ms); } }, TaskScheduler.Default))];
+        await Task.WhenAll(all).WaitAsync(Backends.Timeout);
+        Assert.Equal(delays.Order(), order);
+    }
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_canceled_delay_ends_canceled_and_never_fires(LoopBackendKind backend)
+    {
+        await using EventLoopGroup group = Backends.Start(backend);
+        EventLoop loop = group.Loops[0];
+        using CancellationTokenSource cts = new();
+        Task delay = loop.Delay(TimeSpan.FromMinutes(10), cts.Token);
+        await loop.Delay(TimeSpan.FromMilliseconds(5));
+        Assert.False(delay.IsCompleted);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => delay.WaitAsync(Backends.Timeout));
+        Assert.True(delay.IsCanceled);
+    }
+
+    [Fact]
+    public void Invalid_delays_are_refused_with_the_range()
+    {
+        using EventLoopGroup group = Backends.Start(LoopBackendKind.Auto);
+        ArgumentOutOfRangeException ex = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = group.Loops[0].Delay(TimeSpan.FromMilliseconds(-5)); });
+        Assert.Contains("between 0 and", ex.Message);
+        Assert.True(group.Loops[0].Delay(TimeSpan.Zero).IsCompletedSuccessfully);
+        Assert.True(group.Loops[0].Delay(TimeSpan.FromSeconds(1), new CancellationToken(true)).IsCanceled);
+    }
+
+    [Fact]
+    public void Wheel_fires_far_timers_only_in_their_round()
+    {
+        long origin = 0;
+        TimerWheel wheel = new(origin);
+        List<string> fired = [];
+        RecordingTimer near = new("near", fired), far = new("far", fired);
+        // 2000 ms is several turns of a 512-slot wheel: it shares a slot with earlier ticks and must wait its round.
+        wheel.Add(near, TimeSpan.FromMilliseconds(3), origin);
+        wheel.Add(far, TimeSpan.FromMilliseconds(2000), origin);
+        long perMs = Stopwatch.Frequency / 1000;
+        wheel.Advance(origin + 3 * perMs);
+        Assert.Equal(["near"], fired);
+        wheel.Advance(origin + (2000 - 512) * perMs);
+        Assert.Equal(["near"], fired);
+        Assert.True(wheel.NanosecondsUntilNext(origin + (2000 - 512) * perMs) > 0);
+        wheel.Advance(origin + 1999 * perMs);
+        Assert.Equal(["near"], fired);
+        wheel.Advance(origin + 2000 * perMs);
+        Assert.Equal(["near", "far"], fired);
+        Assert.Equal(-1, wheel.NanosecondsUntilNext(origin + 2000 * perMs));
+        Assert.False(wheel.Remove(far));
+    }
+
+    private sealed class RecordingTimer(string name, List<string> log) : TimerEntry
+    {
+        public override void OnExpired() => log.Add(name);
+    }
+}
