@@ -98,8 +98,11 @@ public sealed partial class EventLoop : PipeScheduler
 
     internal long QueueLength => _work.Count;
 
-    /// <summary>What application work is running now (such as "GET /orders"), for stall reports.</summary>
-    internal string? ApplicationLabel { get; set; }
+    /// <summary>What application work is running now (an HttpContext, say), for stall reports; formatted only when one is reported.</summary>
+    internal object? ApplicationContext { get; set; }
+
+    /// <summary>Turns <see cref="ApplicationContext"/> into a label such as "GET /orders"; set by the HTTP layer.</summary>
+    internal static Func<object, string>? ApplicationContextFormatter { get; set; }
 
     /// <summary>True while the stall detector has sent this loop's application work to the thread pool.</summary>
     internal bool IsDivertingApplicationWork => _divertApplicationWork;
@@ -288,7 +291,8 @@ public sealed partial class EventLoop : PipeScheduler
 
         _lastReportedStall = startedAt;
         Counters.Stalls++;
-        string label = ApplicationLabel ?? "(unknown)";
+        object? context = ApplicationContext;
+        string label = context is null ? "(unknown)" : ApplicationContextFormatter?.Invoke(context) ?? context.ToString() ?? "(unknown)";
         if (!_handOffWhenBlocked)
         {
             RuntimeLog.LoopStalled(_logger, Index, nowTicks - startedAt, label);

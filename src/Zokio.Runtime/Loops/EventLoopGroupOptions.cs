@@ -38,7 +38,7 @@ public class EventLoopGroupOptions
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting, its value and the valid range.</summary>
     /// <param name="prefix">Prefix for option names in messages, such as "Zokio:".</param>
-    public void Validate(string prefix = "")
+    public virtual void Validate(string prefix = "")
     {
         if (LoopCount < 1 || LoopCount > MaxLoopCount)
         {

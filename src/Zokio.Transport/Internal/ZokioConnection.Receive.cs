@@ -1,0 +1,113 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Zokio.Runtime.Memory;
+using Zokio.Transport.Internal.Errors;
+
+namespace Zokio.Transport.Internal;
+
+internal sealed partial class ZokioConnection
+{
+    // Half a block, as Kestrel asks: a nearly full block is topped up before a fresh one is taken.
+    private const int MinAllocBufferSize = SlabMemoryPool.BlockSize / 2;
+
+    private async Task DoReceive()
+    {
+        Exception? error = null;
+        try
+        {
+            await ProcessReceives().ConfigureAwait(false);
+        }
+        catch (SocketException ex) when (SocketErrors.IsConnectionReset(ex.SocketErrorCode))
+        {
+            error = new ConnectionResetException(ex.Message, ex);
+            if (!_shutdown)
+            {
+                TransportLog.ConnectionReset(_logger, ConnectionId);
+            }
+        }
+        catch (SocketException ex) when (SocketErrors.IsConnectionAbort(ex.SocketErrorCode))
+        {
+            // Expected after Shutdown(): _shutdownReason says why, and wins below.
+            error = ex;
+            if (!_shutdown)
+            {
+                TransportLog.ConnectionError(_logger, ConnectionId, ex);
+            }
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+            TransportLog.ConnectionError(_logger, ConnectionId, ex);
+        }
+        finally
+        {
+            // If Shutdown() already ran, it is the reason the receive loop ended.
+            Input.Complete(_shutdownReason ?? error);
+            FireConnectionClosed();
+            await _waitForConnectionClosed.Task.ConfigureAwait(false);
+        }
+    }
+
+    private async Task ProcessReceives()
+    {
+        PipeWriter input = Input;
+        while (true)
+        {
+            if (_waitForData)
+            {
+                // An idle connection waits without holding a buffer: memory is taken only once bytes are there.
+                int ready = await _socket.WaitReadableAsync();
+                if (ready < 0)
+                {
+                    ThrowForErrno(ready);
+                }
+            }
+
+            Memory<byte> buffer = input.GetMemory(MinAllocBufferSize);
+            int received = await _socket.ReceiveAsync(buffer);
+            if (received == 0)
+            {
+                TransportLog.ConnectionReadFin(_logger, ConnectionId);
+                break;
+            }
+
+            if (received < 0)
+            {
+                ThrowForErrno(received);
+            }
+
+            Loop.Counters.BytesReceived += received;
+            input.Advance(received);
+            ValueTask<FlushResult> flushTask = input.FlushAsync();
+            bool paused = !flushTask.IsCompleted;
+            if (paused)
+            {
+                TransportLog.ConnectionPause(_logger, ConnectionId);
+            }
+
+            FlushResult result = await flushTask;
+            if (paused)
+            {
+                TransportLog.ConnectionResume(_logger, ConnectionId);
+            }
+
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                // The application is done reading.
+                break;
+            }
+        }
+    }
+
+    private void ThrowForErrno(int negativeErrno)
+    {
+        // After Shutdown() the pending operation was canceled on purpose: report that as an abort, not an I/O error.
+        if (_shutdown && negativeErrno == -Runtime.Native.Interop.Errno.ECANCELED)
+        {
+            throw new SocketException((int)SocketError.OperationAborted);
+        }
+
+        throw Runtime.Native.Interop.Errno.ToSocketException(negativeErrno);
+    }
+}

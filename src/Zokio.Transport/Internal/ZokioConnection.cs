@@ -1,0 +1,190 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using Zokio.Runtime.Loops;
+using Zokio.Runtime.Net;
+
+namespace Zokio.Transport.Internal;
+
+/// <summary>
+/// One connection on one event loop: a receive loop filling the input pipe and a send loop draining the output pipe,
+/// both running on the loop thread, with the completion semantics of Kestrel's Sockets transport.
+/// </summary>
+internal sealed partial class ZokioConnection : ConnectionContext
+{
+    private static long s_lastId;
+
+    private readonly LoopSocket _socket;
+    private readonly ILogger _logger;
+    private readonly bool _waitForData;
+    private readonly CancellationTokenSource _connectionClosedTokenSource = new();
+    private readonly TaskCompletionSource _waitForConnectionClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _shutdownLock = new();
+    private IDictionary<object, object?>? _items;
+    private string? _connectionId;
+    private volatile Exception? _shutdownReason;
+    private bool _shutdown;
+    private bool _connectionClosedFired;
+    private Task? _processing;
+
+    public ZokioConnection(LoopSocket socket, EndPoint? localEndPoint, EndPoint? remoteEndPoint, ZokioTransportOptions options, ILogger logger)
+    {
+        _socket = socket;
+        _logger = logger;
+        _waitForData = options.WaitForDataBeforeAllocatingBuffer;
+        Loop = socket.Loop;
+        LocalEndPoint = localEndPoint;
+        RemoteEndPoint = remoteEndPoint;
+        ConnectionClosed = _connectionClosedTokenSource.Token;
+
+        // The loop is the scheduler of the transport's side of both pipes; the application's side follows
+        // ApplicationScheduling (the loop, the thread pool, or adaptive).
+        PipeScheduler application = Loop.ApplicationScheduler;
+        PipeOptions inputOptions = new(Loop.MemoryPool, application, Loop, options.MaxReadBufferSize, options.MaxReadBufferSize / 2, useSynchronizationContext: false);
+        PipeOptions outputOptions = new(Loop.MemoryPool, Loop, application, options.MaxWriteBufferSize, options.MaxWriteBufferSize / 2, useSynchronizationContext: false);
+        Pipe input = new(inputOptions);
+        Pipe output = new(outputOptions);
+        Input = input.Writer;
+        Output = output.Reader;
+        Transport = new DuplexPipe(input.Reader, output.Writer);
+        Application = new DuplexPipe(output.Reader, input.Writer);
+        Features = CreateFeatures();
+    }
+
+    /// <summary>The loop that owns this connection for its whole life.</summary>
+    public EventLoop Loop { get; }
+
+    public override string ConnectionId
+    {
+        get => _connectionId ??= "Z" + Interlocked.Increment(ref s_lastId).ToString("X12", System.Globalization.CultureInfo.InvariantCulture);
+        set => _connectionId = value;
+    }
+
+    public override IDuplexPipe Transport { get; set; }
+
+    /// <summary>The transport's ends of the pipes: it writes received bytes to Output and sends what it reads from Input.</summary>
+    public IDuplexPipe Application { get; }
+
+    private PipeWriter Input { get; }
+
+    private PipeReader Output { get; }
+
+    public override IDictionary<object, object?> Items
+    {
+        get => _items ??= new ConnectionItems();
+        set => _items = value;
+    }
+
+    public override CancellationToken ConnectionClosed { get; set; }
+
+    /// <summary>Starts receiving and sending; call on the loop thread.</summary>
+    public void Start()
+    {
+        Loop.Counters.ConnectionsActive++;
+        _processing = RunAsync();
+    }
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            Task receiving = DoReceive();
+            Task sending = DoSend();
+            await receiving.ConfigureAwait(false);
+            await sending.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            TransportLog.UnexpectedError(_logger, ConnectionId, ex);
+        }
+        finally
+        {
+            Loop.Schedule(static state => ((ZokioConnection)state!).Close(), this);
+        }
+    }
+
+    /// <summary>Closes the fd once both loops have ended and no operation is in flight; on the loop thread.</summary>
+    private void Close()
+    {
+        Loop.Counters.ConnectionsActive--;
+        _socket.Dispose();
+    }
+
+    public override void Abort(ConnectionAbortedException abortReason)
+    {
+        // Shut down first so _shutdownReason is set before the send loop sees its read canceled.
+        Shutdown(abortReason);
+        Output.CancelPendingRead();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        Transport.Input.Complete();
+        Transport.Output.Complete();
+        if (_processing is not null)
+        {
+            await _processing.ConfigureAwait(false);
+        }
+
+        _connectionClosedTokenSource.Dispose();
+    }
+
+    /// <summary>
+    /// Records why the connection ends (the first reason wins) and shuts the socket down, which ends a pending receive.
+    /// The fd itself is closed only after both loops finish, so no operation ever targets a reused fd number.
+    /// </summary>
+    private void Shutdown(Exception? reason)
+    {
+        lock (_shutdownLock)
+        {
+            if (_shutdown)
+            {
+                return;
+            }
+
+            _shutdown = true;
+            _shutdownReason = reason ?? new ConnectionAbortedException("The Zokio transport's send loop completed gracefully.");
+            TransportLog.ConnectionWriteFin(_logger, ConnectionId, _shutdownReason.Message);
+        }
+
+        Loop.Schedule(static state =>
+        {
+            ZokioConnection connection = (ZokioConnection)state!;
+            connection._socket.Shutdown();
+            connection._socket.CancelPendingOperations();
+        }, this);
+    }
+
+    private void FireConnectionClosed()
+    {
+        if (_connectionClosedFired)
+        {
+            return;
+        }
+
+        _connectionClosedFired = true;
+        // ConnectionClosed callbacks are user code: run them on the thread pool, as the Sockets transport does.
+        ThreadPool.UnsafeQueueUserWorkItem(static connection =>
+        {
+            try
+            {
+                connection._connectionClosedTokenSource.Cancel();
+            }
+            catch (Exception ex)
+            {
+                TransportLog.UnexpectedError(connection._logger, connection.ConnectionId, ex);
+            }
+
+            connection._waitForConnectionClosed.TrySetResult();
+        }, this, preferLocal: false);
+    }
+
+    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+    }
+}

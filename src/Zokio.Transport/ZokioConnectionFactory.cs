@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Zokio.Runtime.Loops;
+using Zokio.Runtime.Native;
+using Zokio.Runtime.Net;
+using Zokio.Transport.Internal;
+
+namespace Zokio.Transport;
+
+/// <summary>
+/// Outbound connections on Zokio's event loops, for proxies, Bedrock-style clients, and
+/// <see cref="System.Net.Http.SocketsHttpHandler.ConnectCallback"/> (through the connection's pipes as a stream).
+/// </summary>
+public sealed class ZokioConnectionFactory : IConnectionFactory, IAsyncDisposable
+{
+    private readonly ZokioTransportOptions _options;
+    private readonly ILogger _logger;
+    private readonly LoopGroupHolder _loops;
+
+    /// <summary>Creates the factory; the event loops start at the first connect.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    public ZokioConnectionFactory(IOptions<ZokioTransportOptions> options, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _options = options.Value;
+        _options.Validate();
+        _logger = loggerFactory.CreateLogger("Zokio.Transport");
+        _loops = new LoopGroupHolder(_options, loggerFactory);
+    }
+
+    /// <summary>Connects to <paramref name="endpoint"/> (IP, DNS name, or Unix socket) on the next loop.</summary>
+    /// <exception cref="SocketException">The connection failed (refused, unreachable, ...).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first.</exception>
+    public async ValueTask<ConnectionContext> ConnectAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (endpoint is DnsEndPoint dns)
+        {
+            IPAddress[] addresses = await Dns.GetHostAddressesAsync(dns.Host, cancellationToken).ConfigureAwait(false);
+            SocketException? last = null;
+            foreach (IPAddress address in addresses)
+            {
+                try
+                {
+                    return await ConnectAsync(new IPEndPoint(address, dns.Port), cancellationToken).ConfigureAwait(false);
+                }
+                catch (SocketException ex)
+                {
+                    last = ex;
+                }
+            }
+
+            throw last ?? new SocketException((int)SocketError.HostNotFound);
+        }
+
+        int family = SocketAddressCodec.FamilyOf(endpoint);
+        if (family < 0)
+        {
+            throw new NotSupportedException($"Zokio cannot connect to {endpoint.GetType().FullName} ({endpoint}); use IPEndPoint, DnsEndPoint or UnixDomainSocketEndPoint.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        EventLoop loop = _loops.Group.Next();
+        FileDescriptorHandle handle = SocketCalls.Create(family, nonBlocking: loop.Backend == LoopBackendKind.Epoll);
+        if (endpoint is IPEndPoint && _options.NoDelay)
+        {
+            SocketCalls.SetOption(handle.Fd, Interop.Sys.IPPROTO_TCP, Interop.Sys.TCP_NODELAY, 1);
+        }
+
+        LoopSocket socket = new(loop, handle);
+        int result;
+        using (cancellationToken.UnsafeRegister(static s => ((LoopSocket)s!).Loop.Schedule(static x => ((LoopSocket)x!).CancelPendingOperations(), s), socket))
+        {
+            result = await LoopInvoke.RunAsync(loop, async () => await socket.ConnectAsync(endpoint)).ConfigureAwait(false);
+        }
+
+        if (result < 0)
+        {
+            socket.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+            throw Interop.Errno.ToSocketException(result);
+        }
+
+        ZokioConnection connection = new(socket, SocketCalls.GetLocalEndPoint(handle.Fd), endpoint, _options, _logger);
+        await LoopInvoke.RunAsync(loop, () =>
+        {
+            connection.Start();
+            return Task.FromResult(true);
+        }).ConfigureAwait(false);
+        return connection;
+    }
+
+    /// <summary>Stops the event loops; close the connections first.</summary>
+    public ValueTask DisposeAsync() => _loops.DisposeAsync();
+}

@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Zokio.Runtime.Loops;
+using Zokio.Transport.Internal;
+
+namespace Zokio.Transport;
+
+/// <summary>
+/// Kestrel's transport on Zokio's event loops: binds TCP (IPv4, IPv6, dual mode), Unix domain sockets and inherited
+/// listening handles, and declines everything else so Kestrel can fall back to another transport.
+/// </summary>
+public sealed class ZokioTransportFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector, IAsyncDisposable
+{
+    private readonly ZokioTransportOptions _options;
+    private readonly ILogger _logger;
+    private readonly LoopGroupHolder _loops;
+
+    /// <summary>Creates the factory; the event loops start at the first bind.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    public ZokioTransportFactory(IOptions<ZokioTransportOptions> options, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _options = options.Value;
+        _options.Validate();
+        _logger = loggerFactory.CreateLogger("Zokio.Transport");
+        _loops = new LoopGroupHolder(_options, loggerFactory);
+    }
+
+    /// <summary>The running event loops (started on first use).</summary>
+    public EventLoopGroup Loops => _loops.Group;
+
+    /// <inheritdoc />
+    public bool CanBind(EndPoint endpoint) => EventLoopGroup.IsSupported && endpoint switch
+    {
+        IPEndPoint => true,
+        UnixDomainSocketEndPoint => true,
+        FileHandleEndPoint handle => handle.FileHandleType is FileHandleType.Auto or FileHandleType.Tcp or FileHandleType.Pipe,
+        _ => false,
+    };
+
+    /// <inheritdoc />
+    /// <exception cref="NotSupportedException">The endpoint type is not one <see cref="CanBind"/> accepts.</exception>
+    /// <exception cref="AddressInUseException">Another socket holds the address.</exception>
+    public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (!CanBind(endpoint))
+        {
+            throw new NotSupportedException($"Zokio cannot bind {endpoint.GetType().FullName} ({endpoint}); it serves IPEndPoint, UnixDomainSocketEndPoint and FileHandleEndPoint on Linux.");
+        }
+
+        ZokioConnectionListener listener = new(_loops.Group, endpoint, _options, _logger);
+        listener.Bind();
+        return new ValueTask<IConnectionListener>(listener);
+    }
+
+    /// <summary>Stops the event loops. Kestrel unbinds and drains its listeners first.</summary>
+    public ValueTask DisposeAsync() => _loops.DisposeAsync();
+}

@@ -1,0 +1,70 @@
+using Zokio.Runtime.Loops;
+
+namespace Zokio.Transport;
+
+/// <summary>Settings of Zokio's Kestrel transport: the event loops plus the options Kestrel's Sockets transport has.</summary>
+public class ZokioTransportOptions : EventLoopGroupOptions
+{
+    /// <summary>The largest accepted value of <see cref="MaxReadBufferSize"/> and <see cref="MaxWriteBufferSize"/>.</summary>
+    public const long MaxBufferSizeLimit = 1L << 40;
+
+    /// <summary>The maximum length of the pending connection queue of each listening socket; 1 to 65535.</summary>
+    /// <remarks>Defaults to 512, as Kestrel's Sockets transport.</remarks>
+    public int Backlog { get; set; } = 512;
+
+    /// <summary>Sets TCP_NODELAY on accepted and outbound connections.</summary>
+    /// <remarks>Defaults to true: Kestrel writes whole responses, so Nagle's algorithm only adds latency.</remarks>
+    public bool NoDelay { get; set; } = true;
+
+    /// <summary>
+    /// Bytes received but not yet read by the application, after which the connection stops reading from the socket
+    /// (backpressure). 0 means no limit, which lets a fast client fill the server's memory.
+    /// </summary>
+    /// <remarks>Defaults to 1 MiB.</remarks>
+    public long MaxReadBufferSize { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Bytes written by the application but not yet sent, after which the application's writes wait. 0 means no limit,
+    /// which lets a slow client fill the server's memory.
+    /// </summary>
+    /// <remarks>Defaults to 64 KiB.</remarks>
+    public long MaxWriteBufferSize { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// Waits until a connection is readable before taking a buffer for it, so idle connections hold no memory.
+    /// </summary>
+    /// <remarks>Defaults to true. On io_uring this costs one poll per read; false reads straight into a 4 KiB buffer.</remarks>
+    public bool WaitForDataBeforeAllocatingBuffer { get; set; } = true;
+
+    /// <summary>
+    /// Gives each loop its own listening socket on the same address (<c>SO_REUSEPORT</c>) so the kernel spreads new
+    /// connections; when false, loop 0 accepts and deals connections round-robin.
+    /// </summary>
+    /// <remarks>
+    /// Defaults to true. Risk: with SO_REUSEPORT a second process of the same user can bind the same port and take a
+    /// share of its connections instead of failing with "address in use". Unix sockets and inherited handles always
+    /// use one listener.
+    /// </remarks>
+    public bool ReusePort { get; set; } = true;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting, its value and the valid range.</summary>
+    /// <param name="prefix">Prefix for option names in messages, such as "Zokio:".</param>
+    public override void Validate(string prefix = "")
+    {
+        base.Validate(prefix);
+        if (Backlog < 1 || Backlog > 65535)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Backlog), Backlog, $"{prefix}{nameof(Backlog)} must be between 1 and 65535; got {Backlog}.");
+        }
+
+        if (MaxReadBufferSize < 0 || MaxReadBufferSize > MaxBufferSizeLimit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxReadBufferSize), MaxReadBufferSize, $"{prefix}{nameof(MaxReadBufferSize)} must be between 0 (no limit) and {MaxBufferSizeLimit}; got {MaxReadBufferSize}.");
+        }
+
+        if (MaxWriteBufferSize < 0 || MaxWriteBufferSize > MaxBufferSizeLimit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxWriteBufferSize), MaxWriteBufferSize, $"{prefix}{nameof(MaxWriteBufferSize)} must be between 0 (no limit) and {MaxBufferSizeLimit}; got {MaxWriteBufferSize}.");
+        }
+    }
+}
