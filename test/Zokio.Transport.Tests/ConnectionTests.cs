@@ -1,0 +1,251 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Zokio.Runtime.Loops;
+
+namespace Zokio.Transport.Tests;
+
+/// <summary>The transport on its own (no Kestrel): a listener, raw client sockets, and the pipes' completion semantics.</summary>
+public class ConnectionTests
+{
+    public static TheoryData<LoopBackendKind> Backends => new() { LoopBackendKind.IoUring, LoopBackendKind.Epoll };
+
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private static ZokioTransportFactory CreateFactory(LoopBackendKind backend, Action<ZokioTransportOptions>? configure = null)
+    {
+        ZokioTransportOptions options = new() { Backend = backend, LoopCount = 2, RingEntries = 64 };
+        configure?.Invoke(options);
+        return new ZokioTransportFactory(Options.Create(options), NullLoggerFactory.Instance);
+    }
+
+    private static async Task<(IConnectionListener Listener, Socket Client, ConnectionContext Server)> ConnectAsync(ZokioTransportFactory factory)
+    {
+        IConnectionListener listener = await factory.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        Socket client = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(listener.EndPoint);
+        ConnectionContext? server = await listener.AcceptAsync().AsTask().WaitAsync(Timeout);
+        Assert.NotNull(server);
+        return (listener, client, server);
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Bytes_flow_both_ways_and_endpoints_are_reported(LoopBackendKind backend)
+    {
+        await using ZokioTransportFactory factory = CreateFactory(backend);
+        (IConnectionListener listener, Socket client, ConnectionContext server) = await ConnectAsync(factory);
+        await using (listener)
+        using (client)
+        {
+            Assert.NotEqual(0, ((IPEndPoint)listener.EndPoint).Port);
+            Assert.Equal(client.LocalEndPoint, server.RemoteEndPoint);
+            Assert.Equal(client.RemoteEndPoint, server.LocalEndPoint);
+            Assert.NotNull(server.Features.Get<IConnectionSocketFeature>()?.Socket);
+            Assert.NotNull(server.Features.Get<IMemoryPoolFeature>()?.MemoryPool);
+            Assert.Same(server.Transport, server.Features.Get<IConnectionTransportFeature>()?.Transport);
+
+            await client.SendAsync("ping"u8.ToArray());
+            ReadResult read = await server.Transport.Input.ReadAtLeastAsync(4).AsTask().WaitAsync(Timeout);
+            Assert.Equal("ping", Encoding.ASCII.GetString(read.Buffer.Slice(0, 4)));
+            server.Transport.Input.AdvanceTo(read.Buffer.GetPosition(4));
+
+            await server.Transport.Output.WriteAsync("pong"u8.ToArray());
+            byte[] buffer = new byte[4];
+            await client.ReceiveAsync(buffer, SocketFlags.None).WaitAsync(Timeout);
+            Assert.Equal("pong", Encoding.ASCII.GetString(buffer));
+
+            await server.DisposeAsync();
+        }
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Fin_from_the_peer_completes_the_input_without_error(LoopBackendKind backend)
+    {
+        await using ZokioTransportFactory factory = CreateFactory(backend);
+        (IConnectionListener listener, Socket client, ConnectionContext server) = await ConnectAsync(factory);
+        await using (listener)
+        using (client)
+        {
+            await client.SendAsync("bye"u8.ToArray());
+            client.Shutdown(SocketShutdown.Send);
+            ReadResult read;
+            do
+            {
+                read = await server.Transport.Input.ReadAsync().AsTask().WaitAsync(Timeout);
+                server.Transport.Input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            }
+            while (!read.IsCompleted);
+
+            Assert.Equal(3, read.Buffer.Length);
+            // Half-closed: the server can still answer.
+            await server.Transport.Output.WriteAsync("ok"u8.ToArray());
+            byte[] buffer = new byte[2];
+            await client.ReceiveAsync(buffer, SocketFlags.None).WaitAsync(Timeout);
+            Assert.Equal("ok", Encoding.ASCII.GetString(buffer));
+            await server.DisposeAsync();
+        }
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Reset_by_peer_completes_input_with_ConnectionResetException(LoopBackendKind backend)
+    {
+        await using ZokioTransportFactory factory = CreateFactory(backend);
+        (IConnectionListener listener, Socket client, ConnectionContext server) = await ConnectAsync(factory);
+        await using (listener)
+        {
+            // Linger 0 turns close into an RST.
+            client.LingerState = new LingerOption(true, 0);
+            client.Close();
+            await Assert.ThrowsAsync<ConnectionResetException>(async () =>
+            {
+                while (true)
+                {
+                    ReadResult read = await server.Transport.Input.ReadAsync().AsTask().WaitAsync(Timeout);
+                    server.Transport.Input.AdvanceTo(read.Buffer.End);
+                    Assert.False(read.IsCompleted, "The input completed without an error after an RST.");
+                }
+            });
+            await server.DisposeAsync();
+        }
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Abort_completes_the_input_with_ConnectionAbortedException_and_closes_the_socket(LoopBackendKind backend)
+    {
+        await using ZokioTransportFactory factory = CreateFactory(backend);
+        (IConnectionListener listener, Socket client, ConnectionContext server) = await ConnectAsync(factory);
+        await using (listener)
+        using (client)
+        {
+            TaskCompletionSource closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            server.ConnectionClosed.Register(() => closed.TrySetResult());
+            server.Abort(new ConnectionAbortedException("test abort"));
+            ConnectionAbortedException ex = await Assert.ThrowsAsync<ConnectionAbortedException>(async () => await server.Transport.Input.ReadAsync().AsTask().WaitAsync(Timeout));
+            Assert.Equal("test abort", ex.Message);
+            await closed.Task.WaitAsync(Timeout);
+            // The peer sees the connection end.
+            int received = await client.ReceiveAsync(new byte[16], SocketFlags.None).WaitAsync(Timeout);
+            Assert.Equal(0, received);
+            await server.DisposeAsync();
+        }
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Unbind_stops_accepting_and_AcceptAsync_returns_null(LoopBackendKind backend)
+    {
+        await using ZokioTransportFactory factory = CreateFactory(backend);
+        IConnectionListener listener = await factory.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        EndPoint endPoint = listener.EndPoint;
+        ValueTask<ConnectionContext?> pending = listener.AcceptAsync();
+        await listener.UnbindAsync();
+        Assert.Null(await pending.AsTask().WaitAsync(Timeout));
+        using Socket client = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await Assert.ThrowsAsync<SocketException>(async () => await client.ConnectAsync(endPoint));
+        await listener.DisposeAsync();
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Address_in_use_throws_AddressInUseException(LoopBackendKind backend)
+    {
+        await using ZokioTransportFactory factory = CreateFactory(backend);
+        using Socket holder = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        holder.Listen();
+        await Assert.ThrowsAsync<AddressInUseException>(async () => await factory.BindAsync(holder.LocalEndPoint!));
+    }
+
+    [Fact]
+    public async Task Unknown_endpoint_types_are_declined_with_the_type_named()
+    {
+        await using ZokioTransportFactory factory = CreateFactory(LoopBackendKind.Auto);
+        DnsEndPoint dns = new("localhost", 80);
+        Assert.False(factory.CanBind(dns));
+        NotSupportedException ex = await Assert.ThrowsAsync<NotSupportedException>(async () => await factory.BindAsync(dns));
+        Assert.Contains(typeof(DnsEndPoint).FullName!, ex.Message);
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Unix_domain_socket_endpoint_serves_and_its_file_is_removed_on_unbind(LoopBackendKind backend)
+    {
+        await using ZokioTransportFactory factory = CreateFactory(backend);
+        string path = Path.Combine(Path.GetTempPath(), $"zokio-{Guid.NewGuid():N}.sock");
+        IConnectionListener listener = await factory.BindAsync(new UnixDomainSocketEndPoint(path));
+        using (Socket client = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            await client.ConnectAsync(new UnixDomainSocketEndPoint(path));
+            ConnectionContext server = (await listener.AcceptAsync().AsTask().WaitAsync(Timeout))!;
+            await client.SendAsync("unix"u8.ToArray());
+            ReadResult read = await server.Transport.Input.ReadAtLeastAsync(4).AsTask().WaitAsync(Timeout);
+            Assert.Equal("unix", Encoding.ASCII.GetString(read.Buffer.Slice(0, 4)));
+            server.Transport.Input.AdvanceTo(read.Buffer.End);
+            await server.DisposeAsync();
+        }
+
+        await listener.DisposeAsync();
+        Assert.False(File.Exists(path));
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Inherited_listening_handle_is_adopted(LoopBackendKind backend)
+    {
+        await using ZokioTransportFactory factory = CreateFactory(backend);
+        Socket inherited = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        inherited.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        inherited.Listen();
+        EndPoint bound = inherited.LocalEndPoint!;
+        // As systemd would hand it over: the listener takes ownership of the raw fd.
+        nint fd = inherited.SafeHandle.DangerousGetHandle();
+        IConnectionListener listener = await factory.BindAsync(new FileHandleEndPoint((ulong)fd, FileHandleType.Tcp));
+        Assert.Equal(bound, listener.EndPoint);
+        using (Socket client = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await client.ConnectAsync(bound);
+            ConnectionContext server = (await listener.AcceptAsync().AsTask().WaitAsync(Timeout))!;
+            await server.DisposeAsync();
+        }
+
+        await listener.DisposeAsync();
+        GC.SuppressFinalize(inherited);
+        inherited.SafeHandle.SetHandleAsInvalid();
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Outbound_connections_reach_a_plain_TcpListener(LoopBackendKind backend)
+    {
+        using TcpListener server = new(IPAddress.Loopback, 0);
+        server.Start();
+        ZokioTransportOptions options = new() { Backend = backend, LoopCount = 1, RingEntries = 64 };
+        await using ZokioConnectionFactory factory = new(Options.Create(options), NullLoggerFactory.Instance);
+        Task<TcpClient> accepting = server.AcceptTcpClientAsync();
+        ConnectionContext connection = await factory.ConnectAsync(server.LocalEndpoint).AsTask().WaitAsync(Timeout);
+        using TcpClient peer = await accepting.WaitAsync(Timeout);
+        await connection.Transport.Output.WriteAsync("hello"u8.ToArray());
+        byte[] buffer = new byte[5];
+        await peer.GetStream().ReadExactlyAsync(buffer).AsTask().WaitAsync(Timeout);
+        Assert.Equal("hello", Encoding.ASCII.GetString(buffer));
+        await peer.GetStream().WriteAsync("world"u8.ToArray());
+        ReadResult read = await connection.Transport.Input.ReadAtLeastAsync(5).AsTask().WaitAsync(Timeout);
+        Assert.Equal("world", Encoding.ASCII.GetString(read.Buffer.Slice(0, 5)));
+        connection.Transport.Input.AdvanceTo(read.Buffer.End);
+        await connection.DisposeAsync();
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Connecting_to_a_closed_port_throws_ConnectionRefused(LoopBackendKind backend)
+    {
+        using Socket probe = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        EndPoint closed = probe.LocalEndPoint!;
+        probe.Close();
+        ZokioTransportOptions options = new() { Backend = backend, LoopCount = 1, RingEntries = 64 };
+        await using ZokioConnectionFactory factory = new(Options.Create(options), NullLoggerFactory.Instance);
+        SocketException ex = await Assert.ThrowsAsync<SocketException>(async () => await factory.ConnectAsync(closed));
+        Assert.Equal(SocketError.ConnectionRefused, ex.SocketErrorCode);
+    }
+}
