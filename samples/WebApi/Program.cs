@@ -1,0 +1,58 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+using Zokio.Http;
+using Zokio.Samples.WebApi;
+using Zokio.Samples.WebApi.Services;
+
+WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+
+// The one line that puts Kestrel on Zokio's event loops. Endpoints still come from Kestrel's own configuration
+// (appsettings.json: Kestrel:Endpoints); options from the "Zokio" section (--Zokio:Enabled=false serves with Sockets).
+builder.WebHost.UseZokio();
+
+builder.Services.AddGrpc();
+
+WebApplication app = builder.Build();
+
+app.UseWebSockets();
+
+// TechEmpower's plaintext and JSON tests.
+app.MapGet("/plaintext", () => Results.Text("Hello, World!"u8.ToArray(), "text/plain"));
+// Serialized to bytes first so the response carries Content-Length, as TechEmpower's JSON test expects.
+app.MapGet("/json", () => Results.Bytes(JsonSerializer.SerializeToUtf8Bytes(new JsonMessage("Hello, World!"), SampleJsonContext.Default.JsonMessage), "application/json"));
+
+// Streams the request body back with the request's content type.
+app.MapPost("/echo", static async (HttpContext context) =>
+{
+    context.Response.ContentType = context.Request.ContentType ?? "application/octet-stream";
+    await context.Request.Body.CopyToAsync(context.Response.Body, context.RequestAborted);
+});
+
+app.Map("/ws", static async (HttpContext context) =>
+{
+    if (!context.WebSockets.IsWebSocketRequest)
+    {
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        return;
+    }
+
+    using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+    await WebSocketEcho.RunAsync(socket, context.RequestAborted);
+});
+
+app.MapGrpcService<GreeterService>();
+
+await app.StartAsync();
+
+ICollection<string> addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+ZokioOptions zokio = app.Services.GetRequiredService<IOptions<ZokioOptions>>().Value;
+// The Zokio.Runtime log line above says which kernel interface the loops actually got when Backend is Auto.
+string transport = zokio.Enabled && OperatingSystem.IsLinux()
+    ? $"Zokio (backend {zokio.Backend}, {zokio.LoopCount} loop(s), {zokio.ApplicationScheduling} scheduling)"
+    : "Kestrel's Sockets transport (Zokio disabled)";
+app.Logger.LogWarning("WebApi listening on {Addresses} via {Transport}", string.Join(", ", addresses), transport);
+
+await app.WaitForShutdownAsync();
