@@ -13,31 +13,55 @@ namespace Zokio.Http.Internal;
 /// </summary>
 internal sealed class ZokioListenerFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector, IAsyncDisposable
 {
-    private readonly ZokioOptions _options;
+    private readonly IOptions<ZokioOptions> _options;
+    private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
-    private readonly ZokioTransportFactory? _transport;
+    private readonly Lock _lock = new();
+    private ZokioTransportFactory? _transport;
+    private bool _created;
     private int _loggedDecline;
 
+    // Options are read at the first bind, not here: Kestrel's server (and so this factory) is constructed by
+    // WebApplicationBuilder.Build(), and reading them here would throw an invalid option from Build() instead of letting
+    // ValidateOnStart fail StartAsync with every invalid option listed.
     public ZokioListenerFactory(IOptions<ZokioOptions> options, ILoggerFactory loggerFactory)
     {
-        _options = options.Value;
+        _options = options;
+        _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("Zokio.Http");
-        if (_options.Enabled && EventLoopGroup.IsSupported)
-        {
-            _transport = new ZokioTransportFactory(Options.Create<ZokioTransportOptions>(_options), loggerFactory);
-        }
     }
 
     /// <summary>The transport, when Zokio serves.</summary>
-    public ZokioTransportFactory? Transport => _transport;
+    public ZokioTransportFactory? Transport
+    {
+        get
+        {
+            lock (_lock)
+            {
+                if (!_created)
+                {
+                    ZokioOptions options = _options.Value;
+                    if (options.Enabled && EventLoopGroup.IsSupported)
+                    {
+                        _transport = new ZokioTransportFactory(Options.Create<ZokioTransportOptions>(options), _loggerFactory);
+                    }
+
+                    _created = true;
+                }
+
+                return _transport;
+            }
+        }
+    }
 
     public bool CanBind(EndPoint endpoint)
     {
-        if (_transport is null)
+        ZokioTransportFactory? transport = Transport;
+        if (transport is null)
         {
             if (Interlocked.Exchange(ref _loggedDecline, 1) == 0)
             {
-                if (!_options.Enabled)
+                if (!_options.Value.Enabled)
                 {
                     HttpLog.Disabled(_logger);
                 }
@@ -50,13 +74,24 @@ internal sealed class ZokioListenerFactory : IConnectionListenerFactory, IConnec
             return false;
         }
 
-        return _transport.CanBind(endpoint);
+        return transport.CanBind(endpoint);
     }
 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
-        _transport is null
-            ? throw new InvalidOperationException("Zokio is not serving (Zokio:Enabled=false, or this OS has no Zokio backend); Kestrel should have asked CanBind first.")
-            : _transport.BindAsync(endpoint, cancellationToken);
+        Transport is { } transport
+            ? transport.BindAsync(endpoint, cancellationToken)
+            : throw new InvalidOperationException("Zokio is not serving (Zokio:Enabled=false, or this OS has no Zokio backend); Kestrel should have asked CanBind first.");
 
-    public ValueTask DisposeAsync() => _transport?.DisposeAsync() ?? ValueTask.CompletedTask;
+    public ValueTask DisposeAsync()
+    {
+        ZokioTransportFactory? transport;
+        lock (_lock)
+        {
+            // A factory never asked to bind has nothing to stop; do not create one just to dispose it.
+            _created = true;
+            transport = _transport;
+        }
+
+        return transport?.DisposeAsync() ?? ValueTask.CompletedTask;
+    }
 }

@@ -1,0 +1,56 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Zokio.Runtime.Loops;
+
+namespace Zokio.Http.Tests;
+
+public class AdaptiveSchedulingTests
+{
+    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    public async Task Thread_Sleep_in_one_handler_does_not_hold_up_other_connections_on_its_loop_with_Adaptive_scheduling(LoopBackendKind backend)
+    {
+        using ZokioMeterReader meter = new();
+        long handOffsBefore = meter.Read(ZokioMeterReader.LoopHandOffs);
+        // One loop, so the fast requests' connections land on the very loop the blocking handler holds.
+        WebApplication app = TestHost.CreateZokioBuilder(backend, configure: options =>
+        {
+            options.LoopCount = 1;
+            options.ApplicationScheduling = ApplicationScheduling.Adaptive;
+            options.StallThreshold = TimeSpan.FromMilliseconds(100);
+        }).Build();
+        // Completed inside the handler, before it blocks, with whether it runs on the loop's thread (the premise of the test).
+        TaskCompletionSource<bool> blockingStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        app.MapGet("/block", () =>
+        {
+            blockingStarted.TrySetResult(EventLoop.Current is not null);
+            // Blocking is the point of this test: a synchronous call that holds the loop's thread.
+            Thread.Sleep(3000);
+            return "blocked";
+        });
+        app.MapGet("/fast", () => "fast");
+        await using TestHost host = await TestHost.StartAsync(app);
+
+        using HttpClient blockingClient = new() { BaseAddress = host.BaseAddress, Timeout = TestHost.Timeout };
+        // A first request on the same keep-alive connection: Kestrel then waits for the next request, and that read
+        // completes on the loop, so the blocking handler runs there. (A connection's very first request may be parsed on
+        // the thread pool, where Kestrel starts every connection, and would block nothing of Zokio's.)
+        Assert.Equal("fast", await blockingClient.GetStringAsync("/fast"));
+        Task<string> blocking = blockingClient.GetStringAsync("/block");
+        Assert.True(await blockingStarted.Task.WaitAsync(TestHost.Timeout), "The blocking handler did not run on the event loop.");
+
+        // Each fast request on its own connection: a new handler per request, and Connection: close.
+        string[] fast = await Task.WhenAll(Enumerable.Range(0, 5).Select(async _ =>
+        {
+            using HttpClient client = new() { BaseAddress = host.BaseAddress, Timeout = TestHost.Timeout };
+            using HttpRequestMessage request = new(HttpMethod.Get, "/fast") { Headers = { ConnectionClose = true } };
+            using HttpResponseMessage response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return await response.Content.ReadAsStringAsync();
+        })).WaitAsync(TestHost.Timeout);
+
+        Assert.False(blocking.IsCompleted, "The fast requests finished only after the blocking handler returned: the loop was not handed off.");
+        Assert.All(fast, body => Assert.Equal("fast", body));
+        Assert.True(meter.Read(ZokioMeterReader.LoopHandOffs) > handOffsBefore, "zokio.loop.handoffs did not increase.");
+        Assert.Equal("blocked", await blocking.WaitAsync(TestHost.Timeout));
+    }
+}

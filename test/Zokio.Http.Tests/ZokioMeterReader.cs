@@ -1,0 +1,45 @@
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using Zokio.Runtime.Diagnostics;
+
+namespace Zokio.Http.Tests;
+
+/// <summary>Reads the observable instruments of the "Zokio" meter on demand, as dotnet-counters would.</summary>
+internal sealed class ZokioMeterReader : IDisposable
+{
+    public const string ConnectionsAccepted = "zokio.connections.accepted";
+    public const string LoopHandOffs = "zokio.loop.handoffs";
+
+    private readonly MeterListener _listener = new();
+    private readonly Dictionary<string, long> _values = [];
+    private readonly Lock _lock = new();
+
+    public ZokioMeterReader()
+    {
+        // The instruments are created by ZokioMetrics' static constructor; run it so they are published to this listener now.
+        RuntimeHelpers.RunClassConstructor(typeof(ZokioMetrics).TypeHandle);
+        _listener.InstrumentPublished = static (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == ZokioMetrics.MeterName)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => _values[instrument.Name] = value);
+        _listener.Start();
+    }
+
+    public long Read(string instrument)
+    {
+        lock (_lock)
+        {
+            _values.Clear();
+            _listener.RecordObservableInstruments();
+            return _values.TryGetValue(instrument, out long value)
+                ? value
+                : throw new InvalidOperationException($"The Zokio meter published no instrument named {instrument}.");
+        }
+    }
+
+    public void Dispose() => _listener.Dispose();
+}
