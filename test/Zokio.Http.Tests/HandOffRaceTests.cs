@@ -1,0 +1,80 @@
+using Microsoft.AspNetCore.Builder;
+using Zokio.Runtime.Loops;
+
+namespace Zokio.Http.Tests;
+
+/// <summary>
+/// Repro of a runtime bug, skipped so it does not take the test host down with it. EventLoop marks a hand-off by
+/// swapping HandedOff into _applicationWorkStartedAt, but the new loop thread overwrites that field with every
+/// application work item it runs (awaits resuming through LoopSynchronizationContext.Post are queued as application
+/// work even while diverted), so when the blocked handler returns the old thread does not see HandedOff and keeps running
+/// RunIterations next to the new thread. Debug: Debug.Assert(Loop.IsOnLoopThread) in LoopSocket.SendAsync/Shutdown;
+/// Release (epoll): "epoll_wait failed with errno 9" and Environment.FailFast. Unskip when src/Zokio.Runtime fixes it.
+/// </summary>
+public class HandOffRaceTests
+{
+    private const string SkipReason = "Runtime bug: after an adaptive hand-off two threads run the same loop (see the class summary).";
+
+    [Theory(Skip = SkipReason), MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    public async Task After_a_hand_off_the_blocked_thread_leaves_the_loop_even_while_awaits_resume_on_it(LoopBackendKind backend)
+    {
+        WebApplication app = TestHost.CreateZokioBuilder(backend, configure: options =>
+        {
+            options.LoopCount = 1;
+            options.ApplicationScheduling = ApplicationScheduling.Adaptive;
+            options.StallThreshold = TimeSpan.FromMilliseconds(100);
+        }).Build();
+        TaskCompletionSource<bool> awaiterStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        app.MapGet("/fast", () => "fast");
+        app.MapGet("/await", async () =>
+        {
+            awaiterStarted.TrySetResult(EventLoop.Current is not null);
+            // Each await captured the loop's SynchronizationContext, so its continuation is posted back to the loop as
+            // application work, before and after the hand-off alike.
+            for (int i = 0; i < 60; i++)
+            {
+                await Task.Delay(25);
+            }
+
+            return "awaited";
+        });
+        app.MapGet("/block", () =>
+        {
+            Thread.Sleep(1000);
+            return "blocked";
+        });
+        await using TestHost host = await TestHost.StartAsync(app);
+
+        using HttpClient awaitingClient = new() { BaseAddress = host.BaseAddress, Timeout = TestHost.Timeout };
+        using HttpClient blockingClient = new() { BaseAddress = host.BaseAddress, Timeout = TestHost.Timeout };
+        Assert.Equal("fast", await awaitingClient.GetStringAsync("/fast"));
+        Assert.Equal("fast", await blockingClient.GetStringAsync("/fast"));
+        Task<string> awaiting = awaitingClient.GetStringAsync("/await");
+        Assert.True(await awaiterStarted.Task.WaitAsync(TestHost.Timeout), "The awaiting handler did not start on the loop.");
+        Assert.Equal("blocked", await blockingClient.GetStringAsync("/block"));
+        Assert.Equal("awaited", await awaiting.WaitAsync(TestHost.Timeout));
+
+        // One thread drives the loop again: the blocked one must have exited once its work returned.
+        using CancellationTokenSource timeout = new(TestHost.Timeout);
+        while (CountThreadsNamed("zokio-loop-0") != 1)
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+
+        // And the loop still serves.
+        Assert.Equal("fast", await new HttpClient { BaseAddress = host.BaseAddress, Timeout = TestHost.Timeout }.GetStringAsync("/fast"));
+    }
+
+    private static int CountThreadsNamed(string name) =>
+        Directory.EnumerateDirectories("/proc/self/task").Count(task =>
+        {
+            try
+            {
+                return File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') == name;
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        });
+}
