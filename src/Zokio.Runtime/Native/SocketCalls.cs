@@ -52,6 +52,13 @@ internal static unsafe class SocketCalls
         return Interop.Sys.GetPeerName(fd, address, &length) == 0 ? SocketAddressCodec.Read(new ReadOnlySpan<byte>(address, (int)length)) : null;
     }
 
+    /// <summary>recv(2) with MSG_DONTWAIT: bytes, 0 at end of stream, or -errno.</summary>
+    public static int ReceiveNonBlocking(int fd, nint buffer, int length)
+    {
+        nint result = Interop.Sys.Recv(fd, (byte*)buffer, (nuint)length, Interop.Sys.MSG_DONTWAIT);
+        return result >= 0 ? (int)result : -Marshal.GetLastPInvokeError();
+    }
+
     /// <summary>shutdown(2), ignoring errors: it is used while tearing a connection down, when the peer may be gone.</summary>
     public static void TryShutdown(int fd, int how) => Interop.Sys.Shutdown(fd, how);
 

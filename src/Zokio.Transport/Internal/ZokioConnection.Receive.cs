@@ -54,6 +54,8 @@ internal sealed partial class ZokioConnection
         PipeWriter input = Input;
         while (true)
         {
+            Memory<byte> buffer;
+            int received;
             if (_waitForData)
             {
                 // An idle connection waits without holding a buffer: memory is taken only once bytes are there.
@@ -62,10 +64,21 @@ internal sealed partial class ZokioConnection
                 {
                     ThrowForErrno(ready);
                 }
+
+                // The data is there: read it with a direct recv now instead of one more trip through the ring.
+                buffer = input.GetMemory(MinAllocBufferSize);
+                received = _socket.ReceiveNow(buffer);
+                if (received == -Runtime.Native.Interop.Errno.EAGAIN)
+                {
+                    received = await _socket.ReceiveAsync(buffer);
+                }
+            }
+            else
+            {
+                buffer = input.GetMemory(MinAllocBufferSize);
+                received = await _socket.ReceiveAsync(buffer);
             }
 
-            Memory<byte> buffer = input.GetMemory(MinAllocBufferSize);
-            int received = await _socket.ReceiveAsync(buffer);
             if (received == 0)
             {
                 TransportLog.ConnectionReadFin(_logger, ConnectionId);
