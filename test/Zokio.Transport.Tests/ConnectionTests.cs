@@ -12,7 +12,7 @@ using Zokio.Runtime.Loops;
 namespace Zokio.Transport.Tests;
 
 /// <summary>The transport on its own (no Kestrel): a listener, raw client sockets, and the pipes' completion semantics.</summary>
-public class ConnectionTests
+public class ConnectionTests : IClassFixture<LeakCheck>
 {
     public static TheoryData<LoopBackendKind> Backends => new() { LoopBackendKind.IoUring, LoopBackendKind.Epoll };
 

@@ -11,7 +11,7 @@ using Zokio.Runtime.Loops;
 
 namespace Zokio.Transport.Tests;
 
-public class HttpTests
+public class HttpTests : IClassFixture<LeakCheck>
 {
     public static TheoryData<LoopBackendKind> Backends => new() { LoopBackendKind.IoUring, LoopBackendKind.Epoll };
 

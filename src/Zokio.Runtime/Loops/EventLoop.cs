@@ -22,7 +22,8 @@ public sealed partial class EventLoop : PipeScheduler
 {
     private const int MaxWorkPerIteration = 1024;
 
-    // _applicationWorkStartedAt holds this while a new thread owns the loop and the old one finishes blocking work.
+    // LoopThread.ApplicationWorkStartedAt holds this once a new thread owns the loop and the old one may only finish
+    // the blocking work it is in.
     private const long HandedOff = -1;
 
     [ThreadStatic]
@@ -40,9 +41,8 @@ public sealed partial class EventLoop : PipeScheduler
     private int _sleeping;
     private volatile bool _stopRequested;
 
-    // Written by the loop thread around each piece of application work, read by the stall detector.
-    private long _applicationWorkStartedAt;
-    private long _lastReportedStall;
+    // The thread running the loop now; replaced on a hand-off, so the old thread's state stays its own.
+    private volatile LoopThread? _loopThread;
     private volatile bool _divertApplicationWork;
 
     internal EventLoop(EventLoopGroup group, int index, ILogger logger)
@@ -143,6 +143,8 @@ public sealed partial class EventLoop : PipeScheduler
 
     private void Run(LoopBackendKind backend, bool isHandOff)
     {
+        LoopThread self = new(Native.ThreadState.CurrentThreadId());
+        _loopThread = self;
         Volatile.Write(ref _ownerThreadId, Environment.CurrentManagedThreadId);
         t_current = this;
         if (Options.PinThreads)
@@ -175,7 +177,7 @@ public sealed partial class EventLoop : PipeScheduler
         bool ownsLoop = true;
         try
         {
-            ownsLoop = RunIterations();
+            ownsLoop = RunIterations(self);
         }
         catch (Exception ex)
         {
@@ -207,13 +209,13 @@ public sealed partial class EventLoop : PipeScheduler
     }
 
     /// <summary>Runs the loop until stopped; returns false when another thread took the loop over (hand-off).</summary>
-    private bool RunIterations()
+    private bool RunIterations(LoopThread self)
     {
         LoopBackend backend = _backend!;
         TimerWheel timers = _timers!;
         while (true)
         {
-            if (!RunQueuedWork())
+            if (!RunQueuedWork(self))
             {
                 return false;
             }
@@ -252,7 +254,7 @@ public sealed partial class EventLoop : PipeScheduler
         }
     }
 
-    private bool RunQueuedWork()
+    private bool RunQueuedWork(LoopThread self)
     {
         for (int i = 0; i < MaxWorkPerIteration && _work.TryDequeue(out WorkItem item); i++)
         {
@@ -262,9 +264,11 @@ public sealed partial class EventLoop : PipeScheduler
                 continue;
             }
 
-            Volatile.Write(ref _applicationWorkStartedAt, Environment.TickCount64);
+            Volatile.Write(ref self.ApplicationWorkStartedAt, Environment.TickCount64);
             item.Callback(item.State);
-            if (Interlocked.Exchange(ref _applicationWorkStartedAt, 0) == HandedOff)
+            // Only this thread and the detector's one compare-and-swap ever write this thread's field, so the swap
+            // tells for certain whether the loop was handed to another thread while this work ran.
+            if (Interlocked.Exchange(ref self.ApplicationWorkStartedAt, 0) == HandedOff)
             {
                 // The stall detector gave the loop to a new thread while this one was blocked: leave everything to it.
                 _divertApplicationWork = false;
@@ -283,14 +287,27 @@ public sealed partial class EventLoop : PipeScheduler
     /// </summary>
     internal void CheckForStall(long nowTicks, long thresholdMs)
     {
-        long startedAt = Volatile.Read(ref _applicationWorkStartedAt);
-        if (startedAt <= 0 || nowTicks - startedAt < thresholdMs || startedAt == _lastReportedStall)
+        LoopThread? thread = _loopThread;
+        if (thread is null)
         {
             return;
         }
 
-        _lastReportedStall = startedAt;
-        Counters.Stalls++;
+        long startedAt = Volatile.Read(ref thread.ApplicationWorkStartedAt);
+        if (startedAt <= 0 || nowTicks - startedAt < thresholdMs || startedAt == thread.LastReportedStall)
+        {
+            return;
+        }
+
+        // A thread that is running, or waiting for a CPU (a busy machine, the moments after a GC pause), is not
+        // blocked: handing its loop to yet another thread would only add threads. Only a sleeping thread counts.
+        if (!Native.ThreadState.IsBlocked(thread.KernelThreadId))
+        {
+            return;
+        }
+
+        thread.LastReportedStall = startedAt;
+        Interlocked.Increment(ref Counters.Stalls);
         object? context = ApplicationContext;
         string label = context is null ? "(unknown)" : ApplicationContextFormatter?.Invoke(context) ?? context.ToString() ?? "(unknown)";
         if (!_handOffWhenBlocked)
@@ -299,19 +316,30 @@ public sealed partial class EventLoop : PipeScheduler
             return;
         }
 
-        if (Interlocked.CompareExchange(ref _applicationWorkStartedAt, HandedOff, startedAt) != startedAt)
+        if (Interlocked.CompareExchange(ref thread.ApplicationWorkStartedAt, HandedOff, startedAt) != startedAt)
         {
             return;
         }
 
         RuntimeLog.LoopHandedOff(_logger, Index, nowTicks - startedAt, label);
         _divertApplicationWork = true;
-        Counters.HandOffs++;
-        Thread thread = new(() => Run(Backend, isHandOff: true))
+        Interlocked.Increment(ref Counters.HandOffs);
+        Thread successor = new(() => Run(Backend, isHandOff: true))
         {
             IsBackground = true,
             Name = $"zokio-loop-{Index}",
         };
-        thread.Start();
+        successor.Start();
+    }
+
+    /// <summary>What the stall detector knows of one thread that runs (or ran) this loop.</summary>
+    private sealed class LoopThread(int kernelThreadId)
+    {
+        public readonly int KernelThreadId = kernelThreadId;
+
+        // Environment.TickCount64 when the current application work started, 0 between work items, HandedOff after a
+        // hand-off. Written by this thread, and once by the detector's compare-and-swap.
+        public long ApplicationWorkStartedAt;
+        public long LastReportedStall;
     }
 }

@@ -1,8 +1,9 @@
 namespace Zokio.Runtime.Loops;
 
 /// <summary>
-/// Per-loop counters for metrics. Written only on the loop's thread (plain fields, no interlocked cost) and read by
-/// observable instruments; a torn read is impossible for aligned 64-bit fields on 64-bit platforms.
+/// Per-loop counters for metrics. Written on the loop's thread (plain fields, no interlocked cost), except the stall
+/// counters, which the stall detector increments with <see cref="Interlocked"/>; read by observable instruments.
+/// A torn read is impossible for aligned 64-bit fields on 64-bit platforms.
 /// </summary>
 internal sealed class LoopCounters
 {
