@@ -1,0 +1,68 @@
+namespace Zokio.BenchReport;
+
+/// <summary>
+/// All rounds of one server in one scenario, reduced to medians. Medians, not means: on these
+/// shared machines one disturbed round would drag a mean, and BENCH.md asks for median and spread.
+/// </summary>
+internal sealed record ServerSummary(
+    string Scenario, string Server, int Runs, IReadOnlyList<string> Failures,
+    double? MedianRequestsPerSec, double? MinRequestsPerSec, double? MaxRequestsPerSec,
+    double? MedianP50Ms, double? MedianP99Ms, double? MedianCpuPercent, double? MedianPeakRssMib,
+    double? MedianRssPerConnectionKib)
+{
+    /// <summary>The baseline every ratio is taken against: Kestrel's stock Sockets transport.</summary>
+    public const string BaselineServer = "sockets";
+
+    public bool Failed => Failures.Count > 0;
+
+    /// <summary>Median req/s over the baseline's median req/s in the same scenario, when both exist.</summary>
+    public double? RatioTo(ServerSummary? baseline) =>
+        MedianRequestsPerSec is { } mine && baseline?.MedianRequestsPerSec is { } theirs && theirs > 0
+            ? mine / theirs
+            : null;
+
+    /// <summary>Groups runs by scenario and server, keeping the order the run config lists them in.</summary>
+    public static IReadOnlyList<ServerSummary> Summarize(BenchResults results)
+    {
+        var summaries = new List<ServerSummary>();
+        foreach (var scenario in results.Config.Scenarios)
+        {
+            foreach (var server in results.Config.Servers)
+            {
+                var runs = results.Runs.Where(r => r.Scenario == scenario && r.Server == server).ToList();
+                if (runs.Count > 0)
+                {
+                    summaries.Add(FromRuns(scenario, server, runs));
+                }
+            }
+        }
+        return summaries;
+    }
+
+    private static ServerSummary FromRuns(string scenario, string server, List<BenchRun> runs)
+    {
+        // A failed run's numbers are not comparable (errors are cheap to serve), so only ok runs count.
+        var ok = runs.Where(r => r.Ok).ToList();
+        var failures = runs.Where(r => !r.Ok)
+            .Select(r => $"round {r.Round}: {r.Failure ?? "failed"}")
+            .ToList();
+        var rps = ok.Select(r => r.RequestsPerSec).OfType<double>().ToList();
+        return new ServerSummary(
+            scenario, server, runs.Count, failures,
+            Median(rps.Select(v => (double?)v)), rps.Count > 0 ? rps.Min() : null, rps.Count > 0 ? rps.Max() : null,
+            Median(ok.Select(r => r.LatencyP50Ms)), Median(ok.Select(r => r.LatencyP99Ms)),
+            Median(ok.Select(r => r.CpuPercent)), Median(ok.Select(r => r.PeakRssMib)),
+            Median(ok.Select(r => r.Extra is { } e && e.TryGetValue("rss_per_connection_kib", out var v) ? v : (double?)null)));
+    }
+
+    private static double? Median(IEnumerable<double?> values)
+    {
+        var sorted = values.OfType<double>().Order().ToList();
+        if (sorted.Count == 0)
+        {
+            return null;
+        }
+        var mid = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+}

@@ -1,0 +1,24 @@
+-- Shared wrk done() hook: prints one machine-readable line that bench/run.sh parses.
+-- summary.errors.status counts responses outside 2xx/3xx; the others are socket errors.
+--
+-- wrk 4.1's percentile() walks its histogram from the smallest recorded latency, but its
+-- coordinated-omission correction can add samples below that, so the walk may never reach the
+-- rank and return 0 (seen with pipelining). A 0 is reported as -1, which run.sh records as null
+-- ("unknown") rather than as a latency of zero.
+
+local function percentile(latency, p)
+  local v = latency:percentile(p)
+  if v == nil or v <= 0 then
+    return -1
+  end
+  return v
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "ZOKIO_BENCH requests=%.0f duration_us=%.0f bytes=%.0f connect=%.0f read=%.0f write=%.0f status=%.0f timeout=%.0f p50_us=%.0f p90_us=%.0f p99_us=%.0f max_us=%.0f\n",
+    summary.requests, summary.duration, summary.bytes,
+    e.connect, e.read, e.write, e.status, e.timeout,
+    percentile(latency, 50), percentile(latency, 90), percentile(latency, 99), latency.max))
+end
