@@ -13,7 +13,6 @@ dotnet test Zokio.sln -c Release \
   --logger "trx" \
   --results-directory "$results" \
   --collect "XPlat Code Coverage" \
-  --settings coverlet.runsettings \
   -- RunConfiguration.TestSessionTimeout=1500000
 status=$?
 
