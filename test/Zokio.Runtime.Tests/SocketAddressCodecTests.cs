@@ -39,7 +39,6 @@ public class SocketAddressCodecTests
         Assert.Equal(-1, SocketAddressCodec.FamilyOf(new DnsEndPoint("localhost", 1)));
         byte[] buffer = new byte[SocketAddressCodec.MaxSize];
         Assert.Contains("DnsEndPoint", Assert.Throws<NotSupportedException>(() => SocketAddressCodec.Write(new DnsEndPoint("localhost", 1), buffer)).Message);
-        Assert.Contains("at most 107", Assert.Throws<ArgumentException>(() => SocketAddressCodec.Write(new UnixDomainSocketEndPoint("/" + new string('x', 107)), buffer)).Message);
         Assert.Null(SocketAddressCodec.Read([1]));
         Assert.Null(SocketAddressCodec.Read([1, 0]));
         Assert.Null(SocketAddressCodec.Read([99, 0, 0, 0]));

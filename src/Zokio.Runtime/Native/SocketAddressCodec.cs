@@ -12,7 +12,6 @@ internal static class SocketAddressCodec
     public const int MaxSize = 128;
 
     private const int SunPathOffset = 2;
-    private const int SunPathSize = 108;
 
     /// <summary>The address family (AF_*) for an endpoint, or -1 when Zokio cannot serve it.</summary>
     public static int FamilyOf(EndPoint endPoint) => endPoint switch
@@ -41,13 +40,9 @@ internal static class SocketAddressCodec
                 BinaryPrimitives.WriteUInt32LittleEndian(destination[24..], (uint)ip6.Address.ScopeId);
                 return 28;
             case UnixDomainSocketEndPoint unix:
+                // UnixDomainSocketEndPoint has already refused paths longer than sun_path (108 bytes with the NUL).
                 string path = unix.ToString();
                 int length = Encoding.UTF8.GetByteCount(path);
-                if (length >= SunPathSize)
-                {
-                    throw new ArgumentException($"The Unix socket path '{path}' is {length} bytes; the kernel allows at most {SunPathSize - 1}.", nameof(endPoint));
-                }
-
                 BinaryPrimitives.WriteUInt16LittleEndian(destination, Interop.Sys.AF_UNIX);
                 Encoding.UTF8.GetBytes(path, destination[SunPathOffset..]);
                 // Abstract socket names start with NUL and are not NUL-terminated; a path is.
