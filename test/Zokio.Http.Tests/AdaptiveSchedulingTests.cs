@@ -53,4 +53,57 @@ public class AdaptiveSchedulingTests
         Assert.True(meter.Read(ZokioMeterReader.LoopHandOffs) > handOffsBefore, "zokio.loop.handoffs did not increase.");
         Assert.Equal("blocked", await blocking.WaitAsync(TestHost.Timeout));
     }
+
+    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    public async Task Idle_keep_alive_connections_opened_before_a_handler_blocks_are_still_served_during_the_block(LoopBackendKind backend)
+    {
+        // Their reads were pending on the blocked thread's ring when the loop was handed off: the new thread must
+        // take those waits over, not only accept new connections.
+        WebApplication app = TestHost.CreateZokioBuilder(backend, configure: options =>
+        {
+            options.LoopCount = 1;
+            options.ApplicationScheduling = ApplicationScheduling.Adaptive;
+            options.StallThreshold = TimeSpan.FromMilliseconds(100);
+        }).Build();
+        TaskCompletionSource<bool> blockingStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        app.MapGet("/block", () =>
+        {
+            blockingStarted.TrySetResult(EventLoop.Current is not null);
+            // Blocking is the point of this test.
+            Thread.Sleep(3000);
+            return "blocked";
+        });
+        app.MapGet("/fast", () => "fast");
+        await using TestHost host = await TestHost.StartAsync(app);
+
+        HttpClient[] idle = [.. Enumerable.Range(0, 5).Select(_ => new HttpClient { BaseAddress = host.BaseAddress, Timeout = TestHost.Timeout })];
+        try
+        {
+            foreach (HttpClient client in idle)
+            {
+                Assert.Equal("fast", await client.GetStringAsync("/fast"));
+            }
+
+            using HttpClient blockingClient = new() { BaseAddress = host.BaseAddress, Timeout = TestHost.Timeout };
+            Assert.Equal("fast", await blockingClient.GetStringAsync("/fast"));
+            Task<string> blocking = blockingClient.GetStringAsync("/block");
+            Assert.True(await blockingStarted.Task.WaitAsync(TestHost.Timeout), "The blocking handler did not run on the event loop.");
+
+            // Same clients, same keep-alive connections as before the block.
+            string[] fast = await Task.WhenAll(idle.Select(client => client.GetStringAsync("/fast"))).WaitAsync(TestHost.Timeout);
+            Assert.False(blocking.IsCompleted, "The idle connections were served only after the blocking handler returned.");
+            Assert.All(fast, body => Assert.Equal("fast", body));
+            Assert.Equal("blocked", await blocking.WaitAsync(TestHost.Timeout));
+
+            // After the blocked thread drained its ring and left, the same connections still work.
+            Assert.All(await Task.WhenAll(idle.Select(client => client.GetStringAsync("/fast"))), body => Assert.Equal("fast", body));
+        }
+        finally
+        {
+            foreach (HttpClient client in idle)
+            {
+                client.Dispose();
+            }
+        }
+    }
 }

@@ -25,4 +25,7 @@ internal static partial class RuntimeLog
 
     [LoggerMessage(7, LogLevel.Error, "Zokio memory pool of loop {LoopIndex} was disposed with {Outstanding} block(s) never returned.{Report}", EventName = "MemoryLeaked")]
     public static partial void MemoryLeaked(ILogger logger, int loopIndex, long outstanding, string report);
+
+    [LoggerMessage(8, LogLevel.Error, "Zokio event loop {LoopIndex} could not hand its I/O to a new thread; it stays blocked until the application work returns.", EventName = "HandOffFailed")]
+    public static partial void HandOffFailed(ILogger logger, int loopIndex, Exception exception);
 }

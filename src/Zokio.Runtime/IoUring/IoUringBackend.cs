@@ -17,6 +17,12 @@ internal sealed unsafe class IoUringBackend : LoopBackend
     private readonly WakeOperation _wakeOperation;
     private readonly bool[]? _supportedOpcodes;
 
+    // Every operation the kernel holds, so a thread taking over a blocked loop can see what was pending.
+    private IoOperation? _inKernel;
+
+    // Operations re-issued on a successor's ring after a hand-off: their completions here are stale.
+    private HashSet<IoOperation>? _reissued;
+
     private IoUringBackend(Ring ring, FileDescriptorHandle wakeFd)
     {
         _ring = ring;
@@ -27,6 +33,8 @@ internal sealed unsafe class IoUringBackend : LoopBackend
     }
 
     public override LoopBackendKind Kind => LoopBackendKind.IoUring;
+
+    public override bool IsThreadBound => (_ring.SetupFlags & (SetupSingleIssuer | SetupDeferTaskrun | SetupCoopTaskrun)) != 0;
 
     public override string Description =>
         $"io_uring sq={_ring.SqEntries} flags=0x{_ring.SetupFlags:x} features=0x{_ring.Features:x}";
@@ -138,21 +146,47 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         }
 
         operation.InFlight = true;
+        Link(operation);
+    }
+
+    private void Link(IoOperation operation)
+    {
+        operation.PreviousInKernel = null;
+        operation.NextInKernel = _inKernel;
+        if (_inKernel is not null)
+        {
+            _inKernel.PreviousInKernel = operation;
+        }
+
+        _inKernel = operation;
+    }
+
+    private void Unlink(IoOperation operation)
+    {
+        if (operation.PreviousInKernel is not null)
+        {
+            operation.PreviousInKernel.NextInKernel = operation.NextInKernel;
+        }
+        else if (_inKernel == operation)
+        {
+            _inKernel = operation.NextInKernel;
+        }
+
+        if (operation.NextInKernel is not null)
+        {
+            operation.NextInKernel.PreviousInKernel = operation.PreviousInKernel;
+        }
+
+        operation.NextInKernel = operation.PreviousInKernel = null;
     }
 
     public override void Cancel(IoOperation operation)
     {
-        if (!operation.InFlight)
+        if (operation.InFlight)
         {
-            return;
+            // The cancel's own completion (user_data 0) carries nothing the loop needs.
+            CancelByUserData(operation.UserData);
         }
-
-        IoUringSqe* sqe = GetSqe();
-        sqe->Opcode = OpAsyncCancel;
-        sqe->Fd = -1;
-        sqe->Addr = operation.UserData;
-        // user_data 0: the cancel's own completion carries nothing the loop needs.
-        sqe->UserData = 0;
     }
 
     public override int Poll(bool block, long timeoutNanoseconds)
@@ -189,11 +223,104 @@ internal sealed unsafe class IoUringBackend : LoopBackend
             }
 
             IoOperation operation = IoOperation.FromUserData(cqe.UserData);
+            Unlink(operation);
             operation.InFlight = false;
             operation.OnCompleted(cqe.Res);
         }
 
         return count;
+    }
+
+    public override void AdoptWaitsFrom(LoopBackend previous)
+    {
+        IoUringBackend old = (IoUringBackend)previous;
+        List<IoOperation> waits = [];
+        for (IoOperation? op = old._inKernel; op is not null; op = op.NextInKernel)
+        {
+            // A readiness poll consumes nothing and a second accept takes a different connection, so these two may
+            // be pending on both rings at once. Receives and sends may not: they stay on the old ring until it drains.
+            if (op != old._wakeOperation && op.Kind is IoOperationKind.PollReadable or IoOperationKind.Accept)
+            {
+                waits.Add(op);
+            }
+        }
+
+        old._reissued = [.. waits];
+        foreach (IoOperation op in waits)
+        {
+            old.Unlink(op);
+            Submit(op);
+        }
+    }
+
+    public override void DrainAfterHandOff(Action<IoOperation, int> forward)
+    {
+        HashSet<IoOperation> reissued = _reissued ?? [];
+        int pending = reissued.Count + 1; // the re-issued waits, and the wake read
+        foreach (IoOperation op in reissued)
+        {
+            CancelByUserData(op.UserData);
+        }
+
+        CancelByUserData(_wakeOperation.UserData);
+        for (IoOperation? op = _inKernel; op is not null; op = op.NextInKernel)
+        {
+            if (op != _wakeOperation)
+            {
+                pending++;
+            }
+        }
+
+        while (pending > 0)
+        {
+            int result = _ring.SubmitAndWait(wait: true, timeoutNanoseconds: 1_000_000_000);
+            if (result < 0 && result != -Interop.Errno.ETIME && result != -Interop.Errno.EINTR && result != -Interop.Errno.EBUSY)
+            {
+                break;
+            }
+
+            while (_ring.TryPeekCompletion(0, out IoUringCqe cqe))
+            {
+                _ring.AdvanceCompletions(1);
+                if (cqe.UserData == 0)
+                {
+                    continue;
+                }
+
+                pending--;
+                IoOperation op = IoOperation.FromUserData(cqe.UserData);
+                if (op == _wakeOperation)
+                {
+                    continue;
+                }
+
+                if (reissued.Remove(op))
+                {
+                    // Stale: the successor's copy of this wait is the live one. An accept that won the race against
+                    // its cancel took a connection nobody will serve; close it rather than leak it.
+                    if (op.Kind == IoOperationKind.Accept && cqe.Res >= 0)
+                    {
+                        Interop.Sys.Close(cqe.Res);
+                    }
+
+                    continue;
+                }
+
+                Unlink(op);
+                forward(op, cqe.Res);
+            }
+        }
+
+        Dispose();
+    }
+
+    private void CancelByUserData(ulong userData)
+    {
+        IoUringSqe* sqe = GetSqe();
+        sqe->Opcode = OpAsyncCancel;
+        sqe->Fd = -1;
+        sqe->Addr = userData;
+        sqe->UserData = 0;
     }
 
     public override void Wake()

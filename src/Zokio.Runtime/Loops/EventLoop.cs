@@ -35,7 +35,7 @@ public sealed partial class EventLoop : PipeScheduler
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly bool _handOffWhenBlocked;
-    private LoopBackend? _backend;
+    private volatile LoopBackend? _backend;
     private TimerWheel? _timers;
     private int _ownerThreadId;
     private int _sleeping;
@@ -125,7 +125,7 @@ public sealed partial class EventLoop : PipeScheduler
 
     internal Task StartAsync(LoopBackendKind backend)
     {
-        Thread thread = new(() => Run(backend, isHandOff: false))
+        Thread thread = new(() => Run(backend, previous: null))
         {
             IsBackground = true,
             Name = $"zokio-loop-{Index}",
@@ -141,9 +141,15 @@ public sealed partial class EventLoop : PipeScheduler
         return _stopped.Task;
     }
 
-    private void Run(LoopBackendKind backend, bool isHandOff)
+    /// <summary>The body of a loop thread: the first one (<paramref name="previous"/> null), or a successor taking over a blocked one.</summary>
+    private void Run(LoopBackendKind backend, LoopThread? previous)
     {
         LoopThread self = new(Native.ThreadState.CurrentThreadId());
+        if (previous is not null && !TryTakeOver(backend, previous))
+        {
+            return;
+        }
+
         _loopThread = self;
         Volatile.Write(ref _ownerThreadId, Environment.CurrentManagedThreadId);
         t_current = this;
@@ -157,7 +163,7 @@ public sealed partial class EventLoop : PipeScheduler
             SynchronizationContext.SetSynchronizationContext(new LoopSynchronizationContext(this));
         }
 
-        if (!isHandOff)
+        if (previous is null)
         {
             try
             {
@@ -174,6 +180,7 @@ public sealed partial class EventLoop : PipeScheduler
             _started.TrySetResult();
         }
 
+        self.Backend = _backend!;
         bool ownsLoop = true;
         try
         {
@@ -200,7 +207,8 @@ public sealed partial class EventLoop : PipeScheduler
     {
         if (kind == LoopBackendKind.IoUring)
         {
-            return IoUringBackend.TryCreate(Options.RingEntries, singleIssuer: !_handOffWhenBlocked, out _, out string? reason)
+            // Adaptive scheduling keeps SINGLE_ISSUER and DEFER_TASKRUN: a hand-off gives the successor a ring of its own.
+            return IoUringBackend.TryCreate(Options.RingEntries, singleIssuer: true, out _, out string? reason)
                 ?? throw new PlatformNotSupportedException($"Zokio event loop {Index} could not start io_uring: {reason}.");
         }
 
@@ -268,12 +276,8 @@ public sealed partial class EventLoop : PipeScheduler
             item.Callback(item.State);
             // Only this thread and the detector's one compare-and-swap ever write this thread's field, so the swap
             // tells for certain whether the loop was handed to another thread while this work ran.
-            if (Interlocked.Exchange(ref self.ApplicationWorkStartedAt, 0) == HandedOff)
+            if (Interlocked.Exchange(ref self.ApplicationWorkStartedAt, 0) == HandedOff && LeaveAfterHandOff(self))
             {
-                // The stall detector gave the loop to a new thread while this one was blocked: leave everything to it.
-                _divertApplicationWork = false;
-                RuntimeLog.LoopRecovered(_logger, Index);
-                t_current = null;
                 return false;
             }
         }
@@ -324,7 +328,7 @@ public sealed partial class EventLoop : PipeScheduler
         RuntimeLog.LoopHandedOff(_logger, Index, nowTicks - startedAt, label);
         _divertApplicationWork = true;
         Interlocked.Increment(ref Counters.HandOffs);
-        Thread successor = new(() => Run(Backend, isHandOff: true))
+        Thread successor = new(() => Run(Backend, previous: thread))
         {
             IsBackground = true,
             Name = $"zokio-loop-{Index}",
@@ -332,10 +336,82 @@ public sealed partial class EventLoop : PipeScheduler
         successor.Start();
     }
 
+    /// <summary>
+    /// On a successor thread: takes the loop over from the blocked <paramref name="previous"/> thread. A backend
+    /// that the kernel ties to its thread is replaced by a new one here, which re-issues the old one's pending waits.
+    /// Returns false (and gives the loop back) if the new backend cannot be made.
+    /// </summary>
+    private bool TryTakeOver(LoopBackendKind kind, LoopThread previous)
+    {
+        try
+        {
+            LoopBackend old = previous.Backend!;
+            if (old.IsThreadBound)
+            {
+                LoopBackend replacement = CreateBackend(kind);
+                replacement.AdoptWaitsFrom(old);
+                _backend = replacement;
+            }
+
+            return true;
+        }
+        catch (Exception ex)
+        {
+            RuntimeLog.HandOffFailed(_logger, Index, ex);
+            previous.HandOffFailed = true;
+            return false;
+        }
+        finally
+        {
+            previous.HandOffDone.Set();
+        }
+    }
+
+    /// <summary>
+    /// On the old thread, once its blocking work has returned after a hand-off: waits until the successor has taken
+    /// over, then finishes the operations its own backend still holds and exits. Returns false when the hand-off
+    /// failed and this thread keeps the loop.
+    /// </summary>
+    private bool LeaveAfterHandOff(LoopThread self)
+    {
+        self.HandOffDone.Wait();
+        _divertApplicationWork = false;
+        if (self.HandOffFailed)
+        {
+            self.HandOffFailed = false;
+            self.HandOffDone.Reset();
+            _loopThread = self;
+            Volatile.Write(ref _ownerThreadId, Environment.CurrentManagedThreadId);
+            return false;
+        }
+
+        RuntimeLog.LoopRecovered(_logger, Index);
+        t_current = null;
+        if (self.Backend != _backend)
+        {
+            // Completions of what this thread submitted run on the successor, in the order the kernel gave them.
+            self.Backend!.DrainAfterHandOff((operation, result) => Schedule(static state =>
+            {
+                (IoOperation op, int res) = ((IoOperation, int))state!;
+                op.InFlight = false;
+                op.OnCompleted(res);
+            }, (operation, result)));
+        }
+
+        return true;
+    }
+
     /// <summary>What the stall detector knows of one thread that runs (or ran) this loop.</summary>
     private sealed class LoopThread(int kernelThreadId)
     {
         public readonly int KernelThreadId = kernelThreadId;
+
+        /// <summary>Set by a successor once it has taken over (or failed to), so the old thread knows it may leave.</summary>
+        public readonly ManualResetEventSlim HandOffDone = new();
+
+        /// <summary>The backend this thread submitted to.</summary>
+        public LoopBackend? Backend;
+        public bool HandOffFailed;
 
         // Environment.TickCount64 when the current application work started, 0 between work items, HandedOff after a
         // hand-off. Written by this thread, and once by the detector's compare-and-swap.

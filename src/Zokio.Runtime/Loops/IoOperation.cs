@@ -41,6 +41,10 @@ internal abstract class IoOperation : IDisposable
     /// <summary>True from submission until the completion callback runs.</summary>
     public bool InFlight { get; internal set; }
 
+    // Links in the submitting backend's list of operations the kernel holds; see IoUringBackend.
+    internal IoOperation? NextInKernel;
+    internal IoOperation? PreviousInKernel;
+
     /// <summary>Identifies this operation in SQEs and CQEs.</summary>
     public ulong UserData => (ulong)GCHandle.ToIntPtr(_handle);
 

@@ -36,6 +36,27 @@ internal abstract class LoopBackend : IDisposable
     /// <summary>Interrupts a blocking <see cref="Poll"/> from any thread.</summary>
     public abstract void Wake();
 
+    /// <summary>
+    /// True when the kernel ties this backend to the thread that created it (io_uring with SINGLE_ISSUER and
+    /// DEFER_TASKRUN), so a thread taking over a blocked loop needs a backend of its own.
+    /// </summary>
+    public virtual bool IsThreadBound => false;
+
+    /// <summary>
+    /// On a thread taking over a blocked loop, with that loop's thread-bound backend: re-issues here the waits that
+    /// can safely be pending twice (readiness polls, accepts), so idle connections and listeners keep being served.
+    /// </summary>
+    public virtual void AdoptWaitsFrom(LoopBackend previous)
+    {
+    }
+
+    /// <summary>
+    /// On the old thread of a loop that was handed off, once its blocking work has returned: cancels the waits that
+    /// were re-issued elsewhere, lets every other operation finish, hands each completion to
+    /// <paramref name="forward"/> (which runs it on the loop's new thread), and releases the backend.
+    /// </summary>
+    public virtual void DrainAfterHandOff(Action<IoOperation, int> forward) => Dispose();
+
     /// <summary>Counters the loop exports: syscalls entering the kernel and SQEs they carried.</summary>
     public long Enters { get; protected set; }
 
