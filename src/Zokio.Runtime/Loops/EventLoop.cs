@@ -108,10 +108,13 @@ public sealed partial class EventLoop : PipeScheduler
     internal bool IsDivertingApplicationWork => _divertApplicationWork;
 
     /// <summary>Queues <paramref name="action"/> to run on this loop's thread. Safe from any thread.</summary>
-    public override void Schedule(Action<object?> action, object? state) => Enqueue(new WorkItem(action, state, isApplication: false));
+    public override void Schedule(Action<object?> action, object? state) => Enqueue(WorkItem.Loop(action, state));
 
     /// <summary>Queues application work: it may block, so the stall detector watches it.</summary>
-    internal void ScheduleApplication(Action<object?> action, object? state) => Enqueue(new WorkItem(action, state, isApplication: true));
+    internal void ScheduleApplication(Action<object?> action, object? state) => Enqueue(WorkItem.Application(action, state));
+
+    /// <summary>Queues a <see cref="SynchronizationContext"/> post as application work, without allocating.</summary>
+    internal void Post(SendOrPostCallback callback, object? state) => Enqueue(WorkItem.Posted(callback, state));
 
     private void Enqueue(in WorkItem item)
     {
@@ -268,12 +271,12 @@ public sealed partial class EventLoop : PipeScheduler
         {
             if (!item.IsApplication)
             {
-                item.Callback(item.State);
+                item.Invoke();
                 continue;
             }
 
             Volatile.Write(ref self.ApplicationWorkStartedAt, Environment.TickCount64);
-            item.Callback(item.State);
+            item.Invoke();
             // Only this thread and the detector's one compare-and-swap ever write this thread's field, so the swap
             // tells for certain whether the loop was handed to another thread while this work ran.
             if (Interlocked.Exchange(ref self.ApplicationWorkStartedAt, 0) == HandedOff && LeaveAfterHandOff(self))

@@ -6,8 +6,7 @@ namespace Zokio.Runtime.Loops;
 /// </summary>
 internal sealed class LoopSynchronizationContext(EventLoop loop) : SynchronizationContext
 {
-    public override void Post(SendOrPostCallback d, object? state) =>
-        loop.ScheduleApplication(static s => ((PostedCallback)s!).Invoke(), new PostedCallback(d, state));
+    public override void Post(SendOrPostCallback d, object? state) => loop.Post(d, state);
 
     public override void Send(SendOrPostCallback d, object? state)
     {
@@ -42,9 +41,4 @@ internal sealed class LoopSynchronizationContext(EventLoop loop) : Synchronizati
     }
 
     public override SynchronizationContext CreateCopy() => this;
-
-    private sealed class PostedCallback(SendOrPostCallback callback, object? state)
-    {
-        public void Invoke() => callback(state);
-    }
 }
