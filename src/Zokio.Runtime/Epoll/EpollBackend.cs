@@ -77,6 +77,13 @@ internal sealed unsafe class EpollBackend : LoopBackend
             return;
         }
 
+        if (operation.Kind == IoOperationKind.Close)
+        {
+            ForgetFd(operation.Fd);
+            operation.OnCompleted(Interop.Sys.Close(operation.Fd) == 0 ? 0 : -Marshal.GetLastPInvokeError());
+            return;
+        }
+
         if (operation.Kind is IoOperationKind.Read or IoOperationKind.Write)
         {
             // Regular files are always "ready" to epoll; the syscall blocks the loop briefly, which is the fallback's cost.
@@ -86,6 +93,7 @@ internal sealed unsafe class EpollBackend : LoopBackend
 
         FdState state = GetState(operation.Fd);
         bool isRead = operation.Kind is IoOperationKind.Accept or IoOperationKind.Receive or IoOperationKind.PollReadable;
+        // Send and SendMessage share the write side: one pending write per fd, as the contract says.
         if (isRead ? state.Reader is not null : state.Writer is not null)
         {
             throw new InvalidOperationException($"fd {operation.Fd} already has a pending {(isRead ? "read" : "write")} operation.");
@@ -302,11 +310,14 @@ internal sealed unsafe class EpollBackend : LoopBackend
             case IoOperationKind.SendMessage:
                 r = Interop.Sys.SendMsg(op.Fd, (Interop.MsgHdr*)op.Address, op.Flags | Interop.Sys.MSG_DONTWAIT | Interop.Sys.MSG_NOSIGNAL);
                 break;
+            case IoOperationKind.Send:
+                r = Interop.Sys.Send(op.Fd, (byte*)op.Address, (nuint)op.Length, op.Flags | Interop.Sys.MSG_DONTWAIT | Interop.Sys.MSG_NOSIGNAL);
+                break;
             case IoOperationKind.Read:
-                r = Interop.Sys.Read(op.Fd, (void*)op.Address, (nuint)op.Length);
+                r = Interop.Sys.PRead(op.Fd, (void*)op.Address, (nuint)op.Length, op.Offset);
                 break;
             case IoOperationKind.Write:
-                r = Interop.Sys.Write(op.Fd, (void*)op.Address, (nuint)op.Length);
+                r = Interop.Sys.PWrite(op.Fd, (void*)op.Address, (nuint)op.Length, op.Offset);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(op), op.Kind, "Unknown epoll operation kind.");

@@ -15,7 +15,6 @@ internal sealed unsafe class IoUringBackend : LoopBackend
     private readonly Ring _ring;
     private readonly FileDescriptorHandle _wakeFd;
     private readonly WakeOperation _wakeOperation;
-    private readonly bool[]? _supportedOpcodes;
 
     // Every operation the kernel holds, so a thread taking over a blocked loop can see what was pending.
     private IoOperation? _inKernel;
@@ -27,7 +26,6 @@ internal sealed unsafe class IoUringBackend : LoopBackend
     {
         _ring = ring;
         _wakeFd = wakeFd;
-        _supportedOpcodes = ring.ProbeOpcodes();
         _wakeOperation = new WakeOperation(this, wakeFd.Fd);
         Submit(_wakeOperation);
     }
@@ -39,8 +37,12 @@ internal sealed unsafe class IoUringBackend : LoopBackend
     public override string Description =>
         $"io_uring sq={_ring.SqEntries} flags=0x{_ring.SetupFlags:x} features=0x{_ring.Features:x}";
 
-    /// <summary>Whether the kernel supports an opcode (true when the probe itself is unavailable: pre-5.6 kernels fail at submit instead).</summary>
-    public bool Supports(byte opcode) => _supportedOpcodes is null || _supportedOpcodes[opcode];
+    // Every opcode the loops submit. RECV/SEND/ACCEPT/CONNECT arrived in 5.5 and 5.6, so an old kernel may lack some.
+    private static readonly (byte Opcode, string Name)[] s_requiredOpcodes =
+    [
+        (OpNop, "NOP"), (OpPollAdd, "POLL_ADD"), (OpSendMsg, "SENDMSG"), (OpAccept, "ACCEPT"), (OpAsyncCancel, "ASYNC_CANCEL"),
+        (OpConnect, "CONNECT"), (OpClose, "CLOSE"), (OpRead, "READ"), (OpWrite, "WRITE"), (OpSend, "SEND"), (OpRecv, "RECV"),
+    ];
 
     /// <summary>
     /// Creates the backend on the calling thread (with SINGLE_ISSUER the ring belongs to the thread that creates it).
@@ -76,6 +78,17 @@ internal sealed unsafe class IoUringBackend : LoopBackend
             ring.Dispose();
             errno = Interop.Errno.EOPNOTSUPP;
             reason = "the kernel's io_uring lacks IORING_FEAT_EXT_ARG or IORING_FEAT_NODROP (needs Linux 5.11 or newer)";
+            return null;
+        }
+
+        // IORING_REGISTER_PROBE (5.6): refuse io_uring up front rather than fail the first connection on a missing opcode.
+        bool[]? supported = ring.ProbeOpcodes();
+        string[] missing = supported is null ? ["(the opcode probe)"] : [.. s_requiredOpcodes.Where(op => !supported[op.Opcode]).Select(op => op.Name)];
+        if (missing.Length > 0)
+        {
+            ring.Dispose();
+            errno = Interop.Errno.EOPNOTSUPP;
+            reason = $"the kernel's io_uring does not support {string.Join(", ", missing)}";
             return null;
         }
 
@@ -140,6 +153,16 @@ internal sealed unsafe class IoUringBackend : LoopBackend
                 sqe->Addr = (ulong)operation.Address;
                 sqe->Len = (uint)operation.Length;
                 sqe->Off = (ulong)operation.Offset;
+                break;
+            case IoOperationKind.Send:
+                sqe->Opcode = OpSend;
+                sqe->Addr = (ulong)operation.Address;
+                sqe->Len = (uint)operation.Length;
+                sqe->OpFlags = (uint)(operation.Flags | Interop.Sys.MSG_NOSIGNAL);
+                break;
+            case IoOperationKind.Close:
+                // The kernel closes the fd once requests already using it have their reference (io_uring_prep_close(3)).
+                sqe->Opcode = OpClose;
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(operation), operation.Kind, "Unknown io_uring operation kind.");

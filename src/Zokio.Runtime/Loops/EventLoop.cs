@@ -240,6 +240,15 @@ public sealed partial class EventLoop : PipeScheduler
             }
 
             bool block = _work.IsEmpty;
+            if (block)
+            {
+                // Give the core away once before sleeping: a thread-pool thread that is about to hand this loop work
+                // (an HTTP/2 stream's response, say) often runs meanwhile, and its item then costs no eventfd wake-up.
+                // Measured with h2load on one core: 0.83x of Sockets without the yield, parity with it.
+                Thread.Yield();
+                block = _work.IsEmpty;
+            }
+
             long timeout = 0;
             if (block)
             {

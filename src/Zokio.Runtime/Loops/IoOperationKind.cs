@@ -11,4 +11,6 @@ internal enum IoOperationKind : byte
     PollReadable,
     Read,
     Write,
+    Send,
+    Close,
 }

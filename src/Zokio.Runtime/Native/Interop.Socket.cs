@@ -14,17 +14,12 @@ internal static partial class Interop
         internal const int SOCK_CLOEXEC = 0x80000;
         internal const int SOL_SOCKET = 1;
         internal const int SO_REUSEADDR = 2;
-        internal const int SO_TYPE = 3;
         internal const int SO_ERROR = 4;
-        internal const int SO_DOMAIN = 39;
-        internal const int SO_ACCEPTCONN = 30;
         internal const int SO_REUSEPORT = 15;
         internal const int IPPROTO_TCP = 6;
         internal const int IPPROTO_IPV6 = 41;
         internal const int TCP_NODELAY = 1;
         internal const int IPV6_V6ONLY = 26;
-        internal const int SHUT_RD = 0;
-        internal const int SHUT_WR = 1;
         internal const int SHUT_RDWR = 2;
         internal const int MSG_DONTWAIT = 0x40;
         internal const int MSG_NOSIGNAL = 0x4000;
@@ -71,6 +66,10 @@ internal static partial class Interop
         /// <summary><c>recv(2)</c>: returns bytes received (0 at FIN), or -1 with errno set.</summary>
         [LibraryImport(Libraries.Libc, EntryPoint = "recv", SetLastError = true)]
         internal static partial nint Recv(int fd, byte* buffer, nuint length, int flags);
+
+        /// <summary><c>send(2)</c>: returns bytes sent, or -1 with errno set.</summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "send", SetLastError = true)]
+        internal static partial nint Send(int fd, byte* buffer, nuint length, int flags);
 
         /// <summary><c>sendmsg(2)</c>: returns bytes sent, or -1 with errno set.</summary>
         [LibraryImport(Libraries.Libc, EntryPoint = "sendmsg", SetLastError = true)]

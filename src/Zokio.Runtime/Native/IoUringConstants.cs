@@ -15,8 +15,6 @@ internal static class IoUringConstants
     // io_uring_params.features.
     internal const uint FeatSingleMmap = 1u << 0;
     internal const uint FeatNoDrop = 1u << 1;
-    internal const uint FeatSubmitStable = 1u << 2;
-    internal const uint FeatFastPoll = 1u << 5;
     internal const uint FeatExtArg = 1u << 8;
 
     // io_uring_enter(2) flags.
@@ -28,16 +26,8 @@ internal static class IoUringConstants
     internal const ushort ProbeOpSupported = 1;
 
     // SQ ring flags (sq_off.flags).
-    internal const uint SqNeedWakeup = 1u << 0;
     internal const uint SqCqOverflow = 1u << 1;
     internal const uint SqTaskrun = 1u << 2;
-
-    // CQE flags.
-    internal const uint CqeFMore = 1u << 1;
-
-    // Cancel flags (sqe->cancel_flags).
-    internal const uint AsyncCancelAll = 1u << 0;
-    internal const uint AsyncCancelFd = 1u << 1;
 
     // mmap offsets.
     internal const long OffSqRing = 0;
@@ -48,7 +38,6 @@ internal static class IoUringConstants
     internal const byte OpNop = 0;
     internal const byte OpPollAdd = 6;
     internal const byte OpSendMsg = 9;
-    internal const byte OpTimeout = 11;
     internal const byte OpAccept = 13;
     internal const byte OpAsyncCancel = 14;
     internal const byte OpConnect = 16;
@@ -57,6 +46,4 @@ internal static class IoUringConstants
     internal const byte OpWrite = 23;
     internal const byte OpSend = 26;
     internal const byte OpRecv = 27;
-    internal const byte OpShutdown = 34;
-    internal const byte OpMsgRing = 40;
 }

@@ -52,26 +52,42 @@ internal sealed partial class ZokioConnection
     private async Task ProcessReceives()
     {
         PipeWriter input = Input;
+        bool lastReceiveFilledBuffer = false;
         while (true)
         {
             Memory<byte> buffer;
             int received;
             if (_waitForData)
             {
-                // An idle connection waits without holding a buffer: memory is taken only once bytes are there.
-                int ready = await _socket.WaitReadableAsync();
-                if (ready < 0)
+                // After a receive that filled its buffer more is probably waiting: read again at once, as epoll's
+                // "ready until EAGAIN" does, instead of a poll round trip through the ring per 4 KiB.
+                buffer = default;
+                received = -Runtime.Native.Interop.Errno.EAGAIN;
+                if (lastReceiveFilledBuffer)
                 {
-                    ThrowForErrno(ready);
+                    buffer = input.GetMemory(MinAllocBufferSize);
+                    received = _socket.ReceiveNow(buffer);
                 }
 
-                // The data is there: read it with a direct recv now instead of one more trip through the ring.
-                buffer = input.GetMemory(MinAllocBufferSize);
-                received = _socket.ReceiveNow(buffer);
                 if (received == -Runtime.Native.Interop.Errno.EAGAIN)
                 {
-                    received = await _socket.ReceiveAsync(buffer);
+                    // An idle connection waits without holding a buffer: memory is taken only once bytes are there.
+                    int ready = await _socket.WaitReadableAsync();
+                    if (ready < 0)
+                    {
+                        ThrowForErrno(ready);
+                    }
+
+                    // The data is there: read it with a direct recv now instead of one more trip through the ring.
+                    buffer = input.GetMemory(MinAllocBufferSize);
+                    received = _socket.ReceiveNow(buffer);
+                    if (received == -Runtime.Native.Interop.Errno.EAGAIN)
+                    {
+                        received = await _socket.ReceiveAsync(buffer);
+                    }
                 }
+
+                lastReceiveFilledBuffer = received == buffer.Length;
             }
             else
             {
