@@ -6,6 +6,7 @@ using Zokio.Runtime.Diagnostics;
 using Zokio.Runtime.Epoll;
 using Zokio.Runtime.IoUring;
 using Zokio.Runtime.Memory;
+using Zokio.Runtime.Native;
 
 namespace Zokio.Runtime.Loops;
 
@@ -22,6 +23,9 @@ public sealed partial class EventLoop : PipeScheduler
 {
     private const int MaxWorkPerIteration = 1024;
 
+    // Enough for every connection of a busy loop that is sending at one moment; the rest are freed.
+    private const int MaxPooledSocketBuffers = 256;
+
     // LoopThread.ApplicationWorkStartedAt holds this once a new thread owns the loop and the old one may only finish
     // the blocking work it is in.
     private const long HandedOff = -1;
@@ -32,6 +36,7 @@ public sealed partial class EventLoop : PipeScheduler
     private readonly EventLoopGroup _group;
     private readonly ILogger _logger;
     private readonly ConcurrentQueue<WorkItem> _work = new();
+    private readonly Stack<NativeSocketBuffers> _socketBuffers = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly bool _handOffWhenBlocked;
@@ -106,6 +111,27 @@ public sealed partial class EventLoop : PipeScheduler
 
     /// <summary>True while the stall detector has sent this loop's application work to the thread pool.</summary>
     internal bool IsDivertingApplicationWork => _divertApplicationWork;
+
+    /// <summary>Native send/accept/connect buffers for a socket of this loop; loop thread only.</summary>
+    internal NativeSocketBuffers RentSocketBuffers()
+    {
+        Debug.Assert(IsOnLoopThread);
+        return _socketBuffers.TryPop(out NativeSocketBuffers? buffers) ? buffers : new NativeSocketBuffers();
+    }
+
+    /// <summary>Gives socket buffers back once no operation points at them; loop thread only.</summary>
+    internal void ReturnSocketBuffers(NativeSocketBuffers buffers)
+    {
+        Debug.Assert(IsOnLoopThread);
+        if (_socketBuffers.Count < MaxPooledSocketBuffers)
+        {
+            _socketBuffers.Push(buffers);
+        }
+        else
+        {
+            buffers.Dispose();
+        }
+    }
 
     /// <summary>Queues <paramref name="action"/> to run on this loop's thread. Safe from any thread.</summary>
     public override void Schedule(Action<object?> action, object? state) => Enqueue(WorkItem.Loop(action, state));
@@ -201,6 +227,11 @@ public sealed partial class EventLoop : PipeScheduler
             {
                 _backend?.Dispose();
                 MemoryPool.Dispose();
+                while (_socketBuffers.TryPop(out NativeSocketBuffers? buffers))
+                {
+                    buffers.Dispose();
+                }
+
                 _stopped.TrySetResult();
             }
         }
