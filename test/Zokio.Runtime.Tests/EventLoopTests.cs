@@ -29,6 +29,38 @@ public class EventLoopTests
         Assert.True(loop.IoBackend.Submitted >= 1000);
     }
 
+    [Fact]
+    public async Task More_operations_than_submission_queue_entries_are_all_completed()
+    {
+        // An 8-entry SQ and 500 NOPs prepared in one go: the ring must submit full batches as it goes, and with a
+        // 32-entry CQ the kernel's overflow list (FEAT_NODROP) must hand every completion back.
+        await using EventLoopGroup group = Backends.Start(LoopBackendKind.IoUring, configure: o => o.RingEntries = 8);
+        EventLoop loop = group.Loops[0];
+        AsyncIoOperation[] nops = [.. Enumerable.Range(0, 500).Select(_ => new AsyncIoOperation { Kind = IoOperationKind.Nop })];
+        try
+        {
+            int[] results = await Backends.OnLoop(loop, async () =>
+            {
+                ValueTask<int>[] pending = [.. nops.Select(op => op.SubmitAsync(loop.IoBackend))];
+                int[] values = new int[pending.Length];
+                for (int i = 0; i < pending.Length; i++)
+                {
+                    values[i] = await pending[i];
+                }
+
+                return values;
+            }).WaitAsync(Backends.Timeout);
+            Assert.All(results, r => Assert.Equal(0, r));
+        }
+        finally
+        {
+            foreach (AsyncIoOperation op in nops)
+            {
+                op.Dispose();
+            }
+        }
+    }
+
     [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Work_from_many_threads_runs_exactly_once_on_the_loop_thread(LoopBackendKind backend)
     {
