@@ -16,7 +16,7 @@ REPO_DIR=$(dirname "$BENCH_DIR")
 RESULTS_DIR="$BENCH_DIR/results"
 
 ALL_SCENARIOS=(plaintext plaintext-pipelined json echo-post h2c h2-tls grpc-unary many-connections connect-rate)
-ALL_SERVERS=(zokio zokio-epoll zokio-rr sockets nginx)
+ALL_SERVERS=(zokio zokio-epoll zokio-reuseport sockets nginx)
 DEFAULT_SERVERS=(zokio zokio-epoll sockets nginx)
 H2_SCENARIOS=" h2c h2-tls grpc-unary "
 # nginx is the baseline only where it can serve the same bytes without an app behind it.
@@ -195,9 +195,9 @@ start_server() {
         case $server in
             zokio) ;;
             zokio-epoll) transport_args=(--Zokio:Backend=Epoll) ;;
-            # One listening socket on loop 0 dealing connections round-robin, instead of one SO_REUSEPORT socket per
-            # loop; the two differ only with more than one loop, so compare them with --unpinned.
-            zokio-rr) transport_args=(--Zokio:ReusePort=false) ;;
+            # One SO_REUSEPORT listening socket per loop instead of the default one listener dealing round-robin;
+            # the two differ only with more than one loop, so compare them with --unpinned.
+            zokio-reuseport) transport_args=(--Zokio:ReusePort=true) ;;
             sockets) transport_args=(--Zokio:Enabled=false) ;;
         esac
         ASPNETCORE_ENVIRONMENT=Production DOTNET_CLI_TELEMETRY_OPTOUT=1 \

@@ -38,14 +38,15 @@ public class ZokioTransportOptions : EventLoopGroupOptions
 
     /// <summary>
     /// Gives each loop its own listening socket on the same address (<c>SO_REUSEPORT</c>) so the kernel spreads new
-    /// connections; when false, loop 0 accepts and deals connections round-robin.
+    /// connections; when false, loop 0 accepts and deals connections round-robin over the loops.
     /// </summary>
     /// <remarks>
-    /// Defaults to true. Risk: with SO_REUSEPORT a second process of the same user can bind the same port and take a
-    /// share of its connections instead of failing with "address in use". Unix sockets and inherited handles always
-    /// use one listener.
+    /// Defaults to false: measured side by side (bench/results/accept-strategy.md) round-robin was as fast on keep-alive
+    /// traffic and faster on new connections. Risk of true: another process of the same user can bind the same port
+    /// with SO_REUSEPORT and take a share of the connections instead of failing with "address in use". Unix sockets and
+    /// inherited handles always use one listener.
     /// </remarks>
-    public bool ReusePort { get; set; } = true;
+    public bool ReusePort { get; set; }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting, its value and the valid range.</summary>
     /// <param name="prefix">Prefix for option names in messages, such as "Zokio:".</param>

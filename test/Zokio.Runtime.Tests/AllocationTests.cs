@@ -33,14 +33,21 @@ public class AllocationTests
         long allocated = -1;
         Thread producer = new(() =>
         {
-            // Warm up: JIT, and let the run queue grow its segments.
+            // Warm up: JIT, the run queue's segments, and the wake-up path (the loop falls asleep between batches),
+            // which a first call may initialize on this thread. Then measure batches shaped the same way.
             Measure(20_000);
+            long expected = 40_000;
             long total = 0;
-            for (int batch = 0; batch < 10; batch++)
+            for (int batch = 0; batch < 20; batch++)
             {
-                total += Measure(100);
-                // Let the loop drain and fall asleep, so the next batch also pays for wake-ups.
-                SpinWait.SpinUntil(() => Volatile.Read(ref counter.Value) >= 40_000 + (batch + 1) * 200, Backends.Timeout);
+                long bytes = Measure(100);
+                if (batch >= 10)
+                {
+                    total += bytes;
+                }
+
+                expected += 200;
+                SpinWait.SpinUntil(() => Volatile.Read(ref counter.Value) >= expected, Backends.Timeout);
             }
 
             allocated = total;

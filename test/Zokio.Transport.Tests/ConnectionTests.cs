@@ -64,6 +64,44 @@ public class ConnectionTests : IClassFixture<LeakCheck>
         }
     }
 
+    [Theory]
+    [InlineData(LoopBackendKind.IoUring, true)]
+    [InlineData(LoopBackendKind.IoUring, false)]
+    [InlineData(LoopBackendKind.Epoll, true)]
+    [InlineData(LoopBackendKind.Epoll, false)]
+    public async Task Both_accept_strategies_spread_connections_over_every_loop(LoopBackendKind backend, bool reusePort)
+    {
+        await using ZokioTransportFactory factory = CreateFactory(backend, o => o.ReusePort = reusePort);
+        await using IConnectionListener listener = await factory.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        List<Socket> clients = [];
+        List<ConnectionContext> servers = [];
+        try
+        {
+            for (int i = 0; i < 64; i++)
+            {
+                Socket client = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                clients.Add(client);
+                await client.ConnectAsync(listener.EndPoint);
+                servers.Add((await listener.AcceptAsync().AsTask().WaitAsync(Timeout))!);
+            }
+
+            // SO_REUSEPORT hashes 64 connections over two sockets; round-robin alternates: each loop gets some.
+            Assert.All(factory.Loops.Loops, loop => Assert.True(loop.Counters.ConnectionsAccepted > 0, $"Loop {loop.Index} accepted nothing."));
+        }
+        finally
+        {
+            foreach (Socket client in clients)
+            {
+                client.Dispose();
+            }
+
+            foreach (ConnectionContext server in servers)
+            {
+                await server.DisposeAsync();
+            }
+        }
+    }
+
     [Theory, MemberData(nameof(Backends))]
     public async Task Fin_from_the_peer_completes_the_input_without_error(LoopBackendKind backend)
     {
