@@ -7,7 +7,7 @@ namespace Zokio.Http.Tests;
 public class AdaptiveSchedulingTests
 {
     [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
-    public async Task Thread_Sleep_in_one_handler_does_not_hold_up_other_connections_on_its_loop_with_Adaptive_scheduling(LoopBackendKind backend)
+    public async Task A_blocking_handler_does_not_hold_up_other_connections_on_its_loop_with_Adaptive_scheduling(LoopBackendKind backend)
     {
         using ZokioMeterReader meter = new();
         long handOffsBefore = meter.Read(ZokioMeterReader.LoopHandOffs);
@@ -18,13 +18,15 @@ public class AdaptiveSchedulingTests
             options.ApplicationScheduling = ApplicationScheduling.Adaptive;
             options.StallThreshold = TimeSpan.FromMilliseconds(100);
         }).Build();
+        using ManualResetEventSlim release = new();
         // Completed inside the handler, before it blocks, with whether it runs on the loop's thread (the premise of the test).
         TaskCompletionSource<bool> blockingStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
         app.MapGet("/block", () =>
         {
             blockingStarted.TrySetResult(EventLoop.Current is not null);
-            // Blocking is the point of this test: a synchronous call that holds the loop's thread.
-            Thread.Sleep(3000);
+            // Blocking is the point of this test: a synchronous wait that holds the loop's thread until the test has
+            // seen the other connections served.
+            release.Wait(TestHost.Timeout);
             return "blocked";
         });
         app.MapGet("/fast", () => "fast");
@@ -49,6 +51,7 @@ public class AdaptiveSchedulingTests
         })).WaitAsync(TestHost.Timeout);
 
         Assert.False(blocking.IsCompleted, "The fast requests finished only after the blocking handler returned: the loop was not handed off.");
+        release.Set();
         Assert.All(fast, body => Assert.Equal("fast", body));
         Assert.True(meter.Read(ZokioMeterReader.LoopHandOffs) > handOffsBefore, "zokio.loop.handoffs did not increase.");
         Assert.Equal("blocked", await blocking.WaitAsync(TestHost.Timeout));
@@ -65,12 +68,13 @@ public class AdaptiveSchedulingTests
             options.ApplicationScheduling = ApplicationScheduling.Adaptive;
             options.StallThreshold = TimeSpan.FromMilliseconds(100);
         }).Build();
+        using ManualResetEventSlim release = new();
         TaskCompletionSource<bool> blockingStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
         app.MapGet("/block", () =>
         {
             blockingStarted.TrySetResult(EventLoop.Current is not null);
-            // Blocking is the point of this test.
-            Thread.Sleep(3000);
+            // Blocking is the point of this test: held until the test has seen the idle connections served.
+            release.Wait(TestHost.Timeout);
             return "blocked";
         });
         app.MapGet("/fast", () => "fast");
@@ -92,6 +96,7 @@ public class AdaptiveSchedulingTests
             // Same clients, same keep-alive connections as before the block.
             string[] fast = await Task.WhenAll(idle.Select(client => client.GetStringAsync("/fast"))).WaitAsync(TestHost.Timeout);
             Assert.False(blocking.IsCompleted, "The idle connections were served only after the blocking handler returned.");
+            release.Set();
             Assert.All(fast, body => Assert.Equal("fast", body));
             Assert.Equal("blocked", await blocking.WaitAsync(TestHost.Timeout));
 

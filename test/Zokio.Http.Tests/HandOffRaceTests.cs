@@ -20,6 +20,8 @@ public class HandOffRaceTests
             options.StallThreshold = TimeSpan.FromMilliseconds(100);
         }).Build();
         TaskCompletionSource<bool> awaiterStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        int awaitsResumed = 0;
+        using ManualResetEventSlim awaitsProgress = new();
         app.MapGet("/fast", () => "fast");
         app.MapGet("/await", async () =>
         {
@@ -29,14 +31,24 @@ public class HandOffRaceTests
             for (int i = 0; i < 60; i++)
             {
                 await Task.Delay(25);
+                Interlocked.Increment(ref awaitsResumed);
+                awaitsProgress.Set();
             }
 
             return "awaited";
         });
         app.MapGet("/block", () =>
         {
-            Thread.Sleep(1000);
-            return "blocked";
+            // Holds the loop's thread (asleep in the kernel, so the loop is handed off) until 20 more awaits of the
+            // other handler have resumed on the loop's new thread.
+            int target = Volatile.Read(ref awaitsResumed) + 20;
+            while (Volatile.Read(ref awaitsResumed) < target && awaitsProgress.Wait(TestHost.Timeout))
+            {
+                awaitsProgress.Reset();
+            }
+
+            // Without a hand-off the awaits could not resume while this thread holds the loop.
+            return Volatile.Read(ref awaitsResumed) >= target ? "blocked" : "no hand-off: the awaits never resumed";
         });
         await using TestHost host = await TestHost.StartAsync(app);
 
