@@ -33,7 +33,10 @@ public class ZokioTransportOptions : EventLoopGroupOptions
     /// <summary>
     /// Waits until a connection is readable before taking a buffer for it, so idle connections hold no memory.
     /// </summary>
-    /// <remarks>Defaults to true. On io_uring this costs one poll per read; false reads straight into a 4 KiB buffer.</remarks>
+    /// <remarks>
+    /// Defaults to true. On io_uring a connection that went idle waits with a readiness poll, then reads with a direct
+    /// recv; false keeps a receive with a 4 KiB buffer pending on every connection, idle or not.
+    /// </remarks>
     public bool WaitForDataBeforeAllocatingBuffer { get; set; } = true;
 
     /// <summary>

@@ -32,7 +32,7 @@ internal abstract class IoOperation : IDisposable
     /// <summary>Buffer or sockaddr length; for accept, the address of the in/out addrlen.</summary>
     public nint Length { get; set; }
 
-    /// <summary>File offset for reads and writes; poll mask for polls.</summary>
+    /// <summary>File offset for reads and writes.</summary>
     public long Offset { get; set; }
 
     /// <summary>Operation flags (msg_flags, accept flags).</summary>

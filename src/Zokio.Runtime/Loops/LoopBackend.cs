@@ -57,7 +57,7 @@ internal abstract class LoopBackend : IDisposable
     /// </summary>
     public virtual void DrainAfterHandOff(Action<IoOperation, int> forward) => Dispose();
 
-    /// <summary>Counters the loop exports: syscalls entering the kernel and SQEs they carried.</summary>
+    /// <summary>Calls entering the kernel (io_uring_enter or epoll_wait), for the loop's metrics.</summary>
     public long Enters { get; protected set; }
 
     /// <summary>SQEs (or syscalls, for epoll) handed to the kernel.</summary>
