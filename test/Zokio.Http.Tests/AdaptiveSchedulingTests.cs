@@ -12,24 +12,10 @@ public class AdaptiveSchedulingTests
         using ZokioMeterReader meter = new();
         long handOffsBefore = meter.Read(ZokioMeterReader.LoopHandOffs);
         // One loop, so the fast requests' connections land on the very loop the blocking handler holds.
-        WebApplication app = TestHost.CreateZokioBuilder(backend, configure: options =>
-        {
-            options.LoopCount = 1;
-            options.ApplicationScheduling = ApplicationScheduling.Adaptive;
-            options.StallThreshold = TimeSpan.FromMilliseconds(100);
-        }).Build();
         using ManualResetEventSlim release = new();
         // Completed inside the handler, before it blocks, with whether it runs on the loop's thread (the premise of the test).
         TaskCompletionSource<bool> blockingStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        app.MapGet("/block", () =>
-        {
-            blockingStarted.TrySetResult(EventLoop.Current is not null);
-            // Blocking is the point of this test: a synchronous wait that holds the loop's thread until the test has
-            // seen the other connections served.
-            release.Wait(TestHost.Timeout);
-            return "blocked";
-        });
-        app.MapGet("/fast", () => "fast");
+        WebApplication app = CreateOneLoopAdaptiveApp(backend, release, blockingStarted);
         await using TestHost host = await TestHost.StartAsync(app);
 
         using HttpClient blockingClient = new() { BaseAddress = host.BaseAddress, Timeout = TestHost.Timeout };
@@ -62,22 +48,9 @@ public class AdaptiveSchedulingTests
     {
         // Their reads were pending on the blocked thread's ring when the loop was handed off: the new thread must
         // take those waits over, not only accept new connections.
-        WebApplication app = TestHost.CreateZokioBuilder(backend, configure: options =>
-        {
-            options.LoopCount = 1;
-            options.ApplicationScheduling = ApplicationScheduling.Adaptive;
-            options.StallThreshold = TimeSpan.FromMilliseconds(100);
-        }).Build();
         using ManualResetEventSlim release = new();
         TaskCompletionSource<bool> blockingStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        app.MapGet("/block", () =>
-        {
-            blockingStarted.TrySetResult(EventLoop.Current is not null);
-            // Blocking is the point of this test: held until the test has seen the idle connections served.
-            release.Wait(TestHost.Timeout);
-            return "blocked";
-        });
-        app.MapGet("/fast", () => "fast");
+        WebApplication app = CreateOneLoopAdaptiveApp(backend, release, blockingStarted);
         await using TestHost host = await TestHost.StartAsync(app);
 
         HttpClient[] idle = [.. Enumerable.Range(0, 5).Select(_ => new HttpClient { BaseAddress = host.BaseAddress, Timeout = TestHost.Timeout })];
@@ -110,5 +83,29 @@ public class AdaptiveSchedulingTests
                 client.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// One loop, adaptive scheduling with a 100 ms stall threshold, GET /fast, and GET /block, which reports whether it
+    /// runs on the loop and then blocks its thread until <paramref name="release"/> is set.
+    /// </summary>
+    private static WebApplication CreateOneLoopAdaptiveApp(LoopBackendKind backend, ManualResetEventSlim release, TaskCompletionSource<bool> blockingStarted)
+    {
+        WebApplication app = TestHost.CreateZokioBuilder(backend, configure: options =>
+        {
+            options.LoopCount = 1;
+            options.ApplicationScheduling = ApplicationScheduling.Adaptive;
+            options.StallThreshold = TimeSpan.FromMilliseconds(100);
+        }).Build();
+        app.MapGet("/block", () =>
+        {
+            blockingStarted.TrySetResult(EventLoop.Current is not null);
+            // Blocking is the point of these tests: a synchronous wait that holds the loop's thread until the test has
+            // seen the other connections served.
+            release.Wait(TestHost.Timeout);
+            return "blocked";
+        });
+        app.MapGet("/fast", () => "fast");
+        return app;
     }
 }
