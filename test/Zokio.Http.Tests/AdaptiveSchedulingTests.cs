@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 using Zokio.Runtime.Loops;
 
 namespace Zokio.Http.Tests;
@@ -15,7 +16,8 @@ public class AdaptiveSchedulingTests
         using ManualResetEventSlim release = new();
         // Completed inside the handler, before it blocks, with whether it runs on the loop's thread (the premise of the test).
         TaskCompletionSource<bool> blockingStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        WebApplication app = CreateOneLoopAdaptiveApp(backend, release, blockingStarted);
+        using CapturingLoggerProvider logs = new();
+        WebApplication app = CreateOneLoopAdaptiveApp(backend, release, blockingStarted, logs);
         await using TestHost host = await TestHost.StartAsync(app);
 
         using HttpClient blockingClient = new() { BaseAddress = host.BaseAddress, Timeout = TestHost.Timeout };
@@ -40,6 +42,8 @@ public class AdaptiveSchedulingTests
         release.Set();
         Assert.All(fast, body => Assert.Equal("fast", body));
         Assert.True(meter.Read(ZokioMeterReader.LoopHandOffs) > handOffsBefore, "zokio.loop.handoffs did not increase.");
+        // The operator is told which route blocked the loop.
+        Assert.Contains(logs.Messages, m => m.Level == LogLevel.Warning && m.Message.Contains("(GET /block)", StringComparison.Ordinal));
         Assert.Equal("blocked", await blocking.WaitAsync(TestHost.Timeout));
     }
 
@@ -89,14 +93,20 @@ public class AdaptiveSchedulingTests
     /// One loop, adaptive scheduling with a 100 ms stall threshold, GET /fast, and GET /block, which reports whether it
     /// runs on the loop and then blocks its thread until <paramref name="release"/> is set.
     /// </summary>
-    private static WebApplication CreateOneLoopAdaptiveApp(LoopBackendKind backend, ManualResetEventSlim release, TaskCompletionSource<bool> blockingStarted)
+    private static WebApplication CreateOneLoopAdaptiveApp(LoopBackendKind backend, ManualResetEventSlim release, TaskCompletionSource<bool> blockingStarted, ILoggerProvider? logs = null)
     {
-        WebApplication app = TestHost.CreateZokioBuilder(backend, configure: options =>
+        WebApplicationBuilder builder = TestHost.CreateZokioBuilder(backend, configure: options =>
         {
             options.LoopCount = 1;
             options.ApplicationScheduling = ApplicationScheduling.Adaptive;
             options.StallThreshold = TimeSpan.FromMilliseconds(100);
-        }).Build();
+        });
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
+        WebApplication app = builder.Build();
         app.MapGet("/block", () =>
         {
             blockingStarted.TrySetResult(EventLoop.Current is not null);
