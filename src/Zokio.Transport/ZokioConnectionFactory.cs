@@ -24,12 +24,9 @@ public sealed class ZokioConnectionFactory : IConnectionFactory, IAsyncDisposabl
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
     public ZokioConnectionFactory(IOptions<ZokioTransportOptions> options, ILoggerFactory loggerFactory)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(loggerFactory);
-        _options = options.Value;
-        _options.Validate();
-        _logger = loggerFactory.CreateLogger("Zokio.Transport");
-        _loops = new LoopGroupHolder(_options, loggerFactory);
+        _loops = new LoopGroupHolder(options, loggerFactory);
+        _options = _loops.Options;
+        _logger = _loops.Logger;
     }
 
     /// <summary>Connects to <paramref name="endpoint"/> (IP, DNS name, or Unix socket) on the next loop.</summary>

@@ -22,12 +22,9 @@ public sealed class ZokioTransportFactory : IConnectionListenerFactory, IConnect
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
     public ZokioTransportFactory(IOptions<ZokioTransportOptions> options, ILoggerFactory loggerFactory)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(loggerFactory);
-        _options = options.Value;
-        _options.Validate();
-        _logger = loggerFactory.CreateLogger("Zokio.Transport");
-        _loops = new LoopGroupHolder(_options, loggerFactory);
+        _loops = new LoopGroupHolder(options, loggerFactory);
+        _options = _loops.Options;
+        _logger = _loops.Logger;
     }
 
     /// <summary>The running event loops (started on first use).</summary>

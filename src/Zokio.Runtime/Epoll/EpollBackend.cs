@@ -22,6 +22,8 @@ internal sealed unsafe class EpollBackend : LoopBackend
     private readonly FileDescriptorHandle _wakeFd;
     private readonly Interop.EpollEvent* _events;
     private FdState?[] _fds = new FdState?[1024];
+    private long _enters;
+    private long _submitted;
 
     private EpollBackend(FileDescriptorHandle epoll, FileDescriptorHandle wakeFd)
     {
@@ -36,6 +38,10 @@ internal sealed unsafe class EpollBackend : LoopBackend
     }
 
     public override LoopBackendKind Kind => LoopBackendKind.Epoll;
+
+    public override long Enters => _enters;
+
+    public override long Submitted => _submitted;
 
     public override string Description => "epoll (edge-triggered)";
 
@@ -70,7 +76,7 @@ internal sealed unsafe class EpollBackend : LoopBackend
 
     public override void Submit(IoOperation operation)
     {
-        Submitted++;
+        _submitted++;
         if (operation.Kind == IoOperationKind.Nop)
         {
             operation.OnCompleted(0);
@@ -174,7 +180,7 @@ internal sealed unsafe class EpollBackend : LoopBackend
     public override int Poll(bool block, long timeoutNanoseconds)
     {
         int timeoutMs = !block ? 0 : timeoutNanoseconds < 0 ? -1 : (int)Math.Min(int.MaxValue, (timeoutNanoseconds + 999_999) / 1_000_000);
-        Enters++;
+        _enters++;
         int count = Interop.Sys.EpollWait(_epoll.Fd, _events, MaxEvents, timeoutMs);
         if (count < 0)
         {

@@ -32,6 +32,10 @@ internal sealed unsafe class IoUringBackend : LoopBackend
 
     public override LoopBackendKind Kind => LoopBackendKind.IoUring;
 
+    public override long Enters => _ring.Enters;
+
+    public override long Submitted => _ring.Submitted;
+
     public override bool IsThreadBound => (_ring.SetupFlags & (SetupSingleIssuer | SetupDeferTaskrun | SetupCoopTaskrun)) != 0;
 
     public override string Description =>
@@ -214,14 +218,7 @@ internal sealed unsafe class IoUringBackend : LoopBackend
 
     public override int Poll(bool block, long timeoutNanoseconds)
     {
-        uint pending = _ring.PendingSubmissions;
         int result = _ring.SubmitAndWait(block, timeoutNanoseconds);
-        if (result >= 0 || pending != 0 || block)
-        {
-            Enters++;
-            Submitted += result > 0 ? result : 0;
-        }
-
         // ETIME (timeout), EINTR (signal) and EBUSY (CQ backlog: reap, then submit again) all mean: reap what is there.
         if (result < 0 && result != -Interop.Errno.ETIME && result != -Interop.Errno.EINTR && result != -Interop.Errno.EBUSY && result != -Interop.Errno.EAGAIN)
         {
@@ -359,12 +356,7 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         {
             // SQ full: hand the batch to the kernel without waiting, then take the freed slot.
             int result = _ring.SubmitAndWait(wait: false, -1);
-            Enters++;
-            if (result > 0)
-            {
-                Submitted += result;
-            }
-            else if (result == -Interop.Errno.EBUSY || result == -Interop.Errno.EAGAIN)
+            if (result == -Interop.Errno.EBUSY || result == -Interop.Errno.EAGAIN)
             {
                 Reap();
             }

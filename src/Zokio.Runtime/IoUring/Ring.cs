@@ -99,8 +99,11 @@ internal sealed unsafe class Ring : IDisposable
 
     public uint SqEntries => _sqEntries;
 
-    /// <summary>SQEs prepared and not yet handed to the kernel.</summary>
-    public uint PendingSubmissions => _sqeTail - _sqePublished;
+    /// <summary>io_uring_enter calls made, for metrics.</summary>
+    public long Enters { get; private set; }
+
+    /// <summary>SQEs the kernel consumed, for metrics.</summary>
+    public long Submitted { get; private set; }
 
     /// <summary>
     /// Creates a ring, dropping optional setup flags the running kernel rejects (EINVAL) one at a time, newest first.
@@ -200,9 +203,11 @@ internal sealed unsafe class Ring : IDisposable
             result = Interop.Sys.IoUringEnter(_fd, toSubmit, minComplete, flags, null, 0);
         }
 
+        Enters++;
         if (result >= 0)
         {
             _sqePublished += (uint)result;
+            Submitted += result;
         }
         else
         {

@@ -58,10 +58,10 @@ internal abstract class LoopBackend : IDisposable
     public virtual void DrainAfterHandOff(Action<IoOperation, int> forward) => Dispose();
 
     /// <summary>Calls entering the kernel (io_uring_enter or epoll_wait), for the loop's metrics.</summary>
-    public long Enters { get; protected set; }
+    public abstract long Enters { get; }
 
-    /// <summary>SQEs (or syscalls, for epoll) handed to the kernel.</summary>
-    public long Submitted { get; protected set; }
+    /// <summary>Operations handed to the kernel (SQEs consumed, for io_uring), for the loop's metrics.</summary>
+    public abstract long Submitted { get; }
 
     public abstract void Dispose();
 }

@@ -1,14 +1,34 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Zokio.Runtime.Loops;
 
 namespace Zokio.Transport.Internal;
 
-/// <summary>Starts the event loops on first use (binding or connecting), once, and stops them on dispose.</summary>
-internal sealed class LoopGroupHolder(ZokioTransportOptions options, ILoggerFactory loggerFactory) : IAsyncDisposable
+/// <summary>
+/// What both factories share: validated options, the transport's logger, and the event loops, started on first use
+/// (binding or connecting), once, and stopped on dispose.
+/// </summary>
+internal sealed class LoopGroupHolder : IAsyncDisposable
 {
+    private readonly ILoggerFactory _loggerFactory;
     private readonly Lock _lock = new();
     private EventLoopGroup? _group;
     private bool _disposed;
+
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    public LoopGroupHolder(IOptions<ZokioTransportOptions> options, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        Options = options.Value;
+        Options.Validate();
+        Logger = loggerFactory.CreateLogger("Zokio.Transport");
+        _loggerFactory = loggerFactory;
+    }
+
+    public ZokioTransportOptions Options { get; }
+
+    public ILogger Logger { get; }
 
     public EventLoopGroup Group
     {
@@ -17,7 +37,7 @@ internal sealed class LoopGroupHolder(ZokioTransportOptions options, ILoggerFact
             lock (_lock)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                return _group ??= EventLoopGroup.Start(options, loggerFactory);
+                return _group ??= EventLoopGroup.Start(Options, _loggerFactory);
             }
         }
     }
