@@ -37,6 +37,37 @@ public sealed partial class EventLoop
         return timer.Task;
     }
 
+    /// <summary>
+    /// A timer that ticks on this loop every <paramref name="period"/>, awaited with
+    /// <see cref="LoopPeriodicTimer.WaitForNextTickAsync"/>: the shape of <see cref="PeriodicTimer"/>, on the loop's
+    /// timer wheel. Tick <c>n</c> is due <c>n</c> periods after this call, so late ticks do not shift later ones.
+    /// </summary>
+    /// <param name="period">At least 1 ms (the wheel's resolution) and at most <see cref="int.MaxValue"/> milliseconds.</param>
+    /// <returns>The timer, already running; dispose it to stop it.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="period"/> is outside that range.</exception>
+    /// <exception cref="ObjectDisposedException">The loop is stopping.</exception>
+    public LoopPeriodicTimer CreatePeriodicTimer(TimeSpan period)
+    {
+        if (period < TimeSpan.FromMilliseconds(1) || period.TotalMilliseconds > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(period), period, $"The period must be between 1 and {int.MaxValue} ms; got {period.TotalMilliseconds} ms.");
+        }
+
+        if (_stopRequested)
+        {
+            throw new ObjectDisposedException(nameof(EventLoop), $"Event loop {Index} is stopping; it takes no new timers.");
+        }
+
+        return new LoopPeriodicTimer(this, period, Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>Adds a timer due at a Stopwatch timestamp; loop thread only.</summary>
+    internal void AddTimerAt(TimerEntry entry, long deadlineTimestamp)
+    {
+        Debug.Assert(IsOnLoopThread);
+        _timers!.AddAt(entry, deadlineTimestamp);
+    }
+
     /// <summary>Adds a timer; loop thread only.</summary>
     internal void AddTimer(TimerEntry entry, TimeSpan delay, long fromTimestamp)
     {

@@ -10,7 +10,7 @@ namespace Zokio.Runtime.Loops;
 /// A set of event loops, one per core by default, sharing one backend choice. Connections are spread over the loops
 /// and each stays on its loop for life.
 /// </summary>
-public sealed class EventLoopGroup : IAsyncDisposable, IDisposable
+public sealed partial class EventLoopGroup : IAsyncDisposable, IDisposable
 {
     private readonly EventLoop[] _loops;
     private readonly ILogger _logger;

@@ -6,6 +6,9 @@ internal abstract class TimerEntry
     internal TimerEntry? Next;
     internal TimerEntry? Previous;
     internal long DeadlineTick;
+
+    // Which of the wheel's slots holds the entry (level * 64 + index), so removal is O(1).
+    internal int Slot;
     internal bool Scheduled;
 
     /// <summary>Runs on the loop thread once the deadline has passed.</summary>

@@ -1,25 +1,36 @@
 using System.Diagnostics;
+using System.Numerics;
 
 namespace Zokio.Runtime.Loops;
 
 /// <summary>
-/// A hashed timer wheel with 1 ms ticks (Varghese and Lauck): O(1) to add and remove a timer, and per tick only the
-/// timers of one slot are looked at. Timers further out than one turn share slots and wait their round.
+/// A hierarchical timer wheel with 1 ms ticks (Varghese and Lauck's scheme 7, laid out as Tokio's driver does): six
+/// levels of 64 slots, level <c>k</c> slots <c>64^k</c> ticks wide. Adding and removing a timer is O(1); finding the
+/// next deadline looks at six occupancy bitmaps; a timer is touched again only when its slot comes due, at most once
+/// per level on its way down. Nothing is ever rescanned, so any number of far timers costs a loop iteration nothing.
 /// </summary>
 /// <remarks>
 /// A timer never fires early: its deadline is rounded up to a whole tick and it fires only when the clock, rounded
-/// down, has reached that tick. Single-threaded: only the owning loop touches it.
+/// down, has reached that tick. A timer sits on the lowest level whose slot can tell its deadline apart from the wheel's
+/// current tick, so every timer on level <c>k</c> is due before any timer on level <c>k + 1</c>; when a slot above level
+/// 0 comes due its timers move down (or fire). Single-threaded: only the owning loop touches it.
 /// </remarks>
 internal sealed class TimerWheel
 {
-    private const int SlotCount = 512;
-    private const int SlotMask = SlotCount - 1;
+    private const int SlotBits = 6;
+    private const int SlotsPerLevel = 1 << SlotBits;
+    private const int SlotMask = SlotsPerLevel - 1;
+
+    // 64^6 ticks is 795 days, beyond the longest delay accepted (int.MaxValue ms, 24.8 days).
+    private const int LevelCount = 6;
     private static readonly double TicksPerTimestamp = 1000.0 / Stopwatch.Frequency;
 
-    private readonly TimerEntry?[] _slots = new TimerEntry?[SlotCount];
+    private readonly TimerEntry?[] _slots = new TimerEntry?[LevelCount * SlotsPerLevel];
+    private readonly ulong[] _occupied = new ulong[LevelCount];
     private readonly long _origin;
-    private long _currentTick;
-    private long _earliestTick = long.MaxValue;
+
+    // Every tick up to and including this one has been processed.
+    private long _elapsed;
     private int _count;
 
     public TimerWheel(long originTimestamp)
@@ -35,23 +46,13 @@ internal sealed class TimerWheel
     /// <summary>Schedules <paramref name="entry"/> to expire <paramref name="delay"/> after <paramref name="nowTimestamp"/>.</summary>
     public void Add(TimerEntry entry, TimeSpan delay, long nowTimestamp)
     {
-        Debug.Assert(!entry.Scheduled);
         double exact = (nowTimestamp - _origin) * TicksPerTimestamp + delay.TotalMilliseconds;
-        long deadline = Math.Max((long)Math.Ceiling(exact), _currentTick + 1);
-        entry.DeadlineTick = deadline;
-        entry.Scheduled = true;
-        ref TimerEntry? head = ref _slots[deadline & SlotMask];
-        entry.Previous = null;
-        entry.Next = head;
-        if (head is not null)
-        {
-            head.Previous = entry;
-        }
-
-        head = entry;
-        _count++;
-        _earliestTick = Math.Min(_earliestTick, deadline);
+        Insert(entry, (long)Math.Ceiling(exact));
     }
+
+    /// <summary>Schedules <paramref name="entry"/> to expire at the Stopwatch timestamp <paramref name="deadlineTimestamp"/>.</summary>
+    public void AddAt(TimerEntry entry, long deadlineTimestamp) =>
+        Insert(entry, (long)Math.Ceiling((deadlineTimestamp - _origin) * TicksPerTimestamp));
 
     /// <summary>Unschedules <paramref name="entry"/>; returns false if it already fired or was removed.</summary>
     public bool Remove(TimerEntry entry)
@@ -62,7 +63,6 @@ internal sealed class TimerWheel
         }
 
         Unlink(entry);
-        // _earliestTick may now be stale-early; that costs at most one needless wake-up, never a late timer.
         return true;
     }
 
@@ -70,69 +70,109 @@ internal sealed class TimerWheel
     public void Advance(long nowTimestamp)
     {
         long now = TickOf(nowTimestamp);
-        if (now <= _currentTick)
+        if (now <= _elapsed)
         {
             return;
         }
 
-        if (_count == 0 || now < _earliestTick)
+        // Slot by slot in deadline order: a callback may add or remove timers, and each slot is read afresh.
+        while (_count > 0 && TryFindNextSlot(out int slot, out long slotStart) && slotStart <= now)
         {
-            _currentTick = now;
-            return;
+            _elapsed = Math.Max(_elapsed, slotStart);
+            ExpireOrCascade(slot);
         }
 
-        // After a long wait every slot may hold due timers; one full turn visits each slot once.
-        long last = Math.Min(now, _currentTick + SlotCount);
-        for (long tick = _currentTick + 1; tick <= last; tick++)
-        {
-            TimerEntry? entry = _slots[tick & SlotMask];
-            while (entry is not null)
-            {
-                TimerEntry? next = entry.Next;
-                if (entry.DeadlineTick <= now)
-                {
-                    Unlink(entry);
-                    entry.OnExpired();
-                }
-
-                entry = next;
-            }
-        }
-
-        _currentTick = now;
-        _earliestTick = FindEarliest();
+        _elapsed = now;
     }
 
     /// <summary>How long the loop may sleep before the next timer is due: nanoseconds, or -1 when no timer is set.</summary>
+    /// <remarks>For a slot above level 0 this is when the slot starts: the loop wakes then, moves its timers down, and sleeps again.</remarks>
     public long NanosecondsUntilNext(long nowTimestamp)
     {
-        if (_count == 0)
+        if (_count == 0 || !TryFindNextSlot(out _, out long slotStart))
         {
             return -1;
         }
 
         double nowMs = (nowTimestamp - _origin) * TicksPerTimestamp;
-        double waitMs = _earliestTick - nowMs;
+        double waitMs = slotStart - nowMs;
         return waitMs <= 0 ? 0 : (long)Math.Ceiling(waitMs * 1_000_000);
     }
 
-    private long FindEarliest()
+    private void Insert(TimerEntry entry, long deadlineTick)
     {
-        if (_count == 0)
+        Debug.Assert(!entry.Scheduled);
+        long deadline = Math.Max(deadlineTick, _elapsed + 1);
+        int level = LevelOf(deadline);
+        int slot = (level * SlotsPerLevel) + (int)((deadline >> (level * SlotBits)) & SlotMask);
+        entry.DeadlineTick = deadline;
+        entry.Slot = slot;
+        entry.Scheduled = true;
+        entry.Previous = null;
+        ref TimerEntry? head = ref _slots[slot];
+        entry.Next = head;
+        if (head is not null)
         {
-            return long.MaxValue;
+            head.Previous = entry;
         }
 
-        long earliest = long.MaxValue;
-        foreach (TimerEntry? head in _slots)
+        head = entry;
+        _occupied[level] |= 1UL << (slot & SlotMask);
+        _count++;
+    }
+
+    /// <summary>The lowest level whose slots tell <paramref name="deadline"/> apart from the current tick.</summary>
+    private int LevelOf(long deadline)
+    {
+        // The highest bit where the deadline differs from now picks the level (the low six bits always count as differing).
+        ulong differing = (ulong)(_elapsed ^ deadline) | SlotMask;
+        int level = (63 - BitOperations.LeadingZeroCount(differing)) / SlotBits;
+        Debug.Assert(level < LevelCount, "Deadlines are at most int.MaxValue ms away; the wheel covers 64^6 ms.");
+        return Math.Min(level, LevelCount - 1);
+    }
+
+    /// <summary>The next slot that holds timers, in deadline order, and the tick at which it starts.</summary>
+    private bool TryFindNextSlot(out int slot, out long slotStart)
+    {
+        for (int level = 0; level < LevelCount; level++)
         {
-            for (TimerEntry? entry = head; entry is not null; entry = entry.Next)
+            ulong occupied = _occupied[level];
+            if (occupied == 0)
             {
-                earliest = Math.Min(earliest, entry.DeadlineTick);
+                continue;
+            }
+
+            int shift = level * SlotBits;
+            int current = (int)((_elapsed >> shift) & SlotMask);
+            // The first occupied slot at or after the current one. Slots before it cannot be occupied: every timer on
+            // this level is due within the current slot of the level above.
+            int index = (BitOperations.TrailingZeroCount(BitOperations.RotateRight(occupied, current)) + current) & SlotMask;
+            long levelStart = _elapsed & ~((1L << (shift + SlotBits)) - 1);
+            slotStart = levelStart + ((long)index << shift);
+            slot = (level * SlotsPerLevel) + index;
+            return true;
+        }
+
+        slot = -1;
+        slotStart = long.MaxValue;
+        return false;
+    }
+
+    /// <summary>Fires the timers of a due slot whose deadline has come and moves the others to lower levels.</summary>
+    private void ExpireOrCascade(int slot)
+    {
+        while (_slots[slot] is { } entry)
+        {
+            Unlink(entry);
+            if (entry.DeadlineTick <= _elapsed)
+            {
+                entry.OnExpired();
+            }
+            else
+            {
+                Insert(entry, entry.DeadlineTick);
             }
         }
-
-        return earliest;
     }
 
     private void Unlink(TimerEntry entry)
@@ -143,7 +183,11 @@ internal sealed class TimerWheel
         }
         else
         {
-            _slots[entry.DeadlineTick & SlotMask] = entry.Next;
+            _slots[entry.Slot] = entry.Next;
+            if (entry.Next is null)
+            {
+                _occupied[entry.Slot / SlotsPerLevel] &= ~(1UL << (entry.Slot & SlotMask));
+            }
         }
 
         if (entry.Next is not null)
