@@ -168,6 +168,25 @@ internal sealed unsafe class IoUringBackend : LoopBackend
                 // The kernel closes the fd once requests already using it have their reference (io_uring_prep_close(3)).
                 sqe->Opcode = OpClose;
                 break;
+            case IoOperationKind.OpenAt:
+                // The kernel copies the path when it takes the SQE; the caller keeps it until completion anyway.
+                sqe->Opcode = OpOpenAt;
+                sqe->Addr = (ulong)operation.Address;
+                sqe->Len = (uint)operation.Length;
+                sqe->OpFlags = (uint)operation.Flags;
+                break;
+            case IoOperationKind.Fsync:
+                // fsync_flags 0: a full fsync(2), what FileStream.Flush(flushToDisk: true) does.
+                sqe->Opcode = OpFsync;
+                break;
+            case IoOperationKind.Statx:
+                // addr: the path (empty with AT_EMPTY_PATH: the fd itself); len: the mask; addr2: the struct statx to fill.
+                sqe->Opcode = OpStatx;
+                sqe->Addr = (ulong)operation.Address;
+                sqe->Len = (uint)operation.Length;
+                sqe->Off = (ulong)operation.Offset;
+                sqe->OpFlags = (uint)operation.Flags;
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(operation), operation.Kind, "Unknown io_uring operation kind.");
         }

@@ -13,4 +13,7 @@ internal enum IoOperationKind : byte
     Write,
     Send,
     Close,
+    OpenAt,
+    Fsync,
+    Statx,
 }

@@ -10,6 +10,7 @@ internal static partial class Interop
         internal const int EPERM = 1;
         internal const int ENOENT = 2;
         internal const int EINTR = 4;
+        internal const int EIO = 5;
         internal const int EBADF = 9;
         internal const int EAGAIN = 11;
         internal const int ENOMEM = 12;
@@ -17,10 +18,14 @@ internal static partial class Interop
         internal const int EFAULT = 14;
         internal const int EBUSY = 16;
         internal const int EEXIST = 17;
+        internal const int ENOTDIR = 20;
+        internal const int EISDIR = 21;
         internal const int EINVAL = 22;
         internal const int EMFILE = 24;
         internal const int ENFILE = 23;
+        internal const int EROFS = 30;
         internal const int EPIPE = 32;
+        internal const int ENAMETOOLONG = 36;
         internal const int ENOSYS = 38;
         internal const int ETIME = 62;
         internal const int ENOTSOCK = 88;

@@ -36,12 +36,15 @@ internal static class IoUringConstants
 
     // Opcodes (enum io_uring_op).
     internal const byte OpNop = 0;
+    internal const byte OpFsync = 3;
     internal const byte OpPollAdd = 6;
     internal const byte OpSendMsg = 9;
     internal const byte OpAccept = 13;
     internal const byte OpAsyncCancel = 14;
     internal const byte OpConnect = 16;
+    internal const byte OpOpenAt = 18;
     internal const byte OpClose = 19;
+    internal const byte OpStatx = 21;
     internal const byte OpRead = 22;
     internal const byte OpWrite = 23;
     internal const byte OpSend = 26;

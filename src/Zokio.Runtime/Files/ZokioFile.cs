@@ -1,0 +1,322 @@
+using System.Runtime.CompilerServices;
+using Zokio.Runtime.Loops;
+using Zokio.Runtime.Native;
+
+namespace Zokio.Runtime.Files;
+
+/// <summary>
+/// A file read and written at explicit offsets through an event loop: with io_uring every call is one ring operation
+/// (OPENAT, READ, WRITE, FSYNC, STATX, CLOSE); with epoll, where regular files cannot be waited on, the same calls run
+/// on the thread pool and complete on the loop. Errors are the exceptions <see cref="FileStream"/> throws.
+/// </summary>
+/// <remarks>
+/// Methods may be called from any thread and concurrently. An <c>await</c> started on a loop resumes on that loop.
+/// Dispose the file (which closes it) before the loop's group; no advisory lock is taken, unlike
+/// <see cref="FileStream"/>'s <see cref="FileShare"/>.
+/// </remarks>
+public sealed class ZokioFile : IAsyncDisposable
+{
+    // rw-rw-rw- before the umask, as FileStream creates files.
+    private const int DefaultCreateMode = 0b110_110_110;
+
+    private readonly FileDescriptorHandle _handle;
+    private readonly FileAccess _access;
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // One operation kept for reuse: the common case (one call at a time) allocates nothing.
+    private FileOperation? _spare;
+
+    // The open file's own reference plus one per call in flight; the fd is closed when it drops to zero.
+    private int _references = 1;
+    private int _disposed;
+
+    private ZokioFile(EventLoop loop, string path, FileAccess access, int fd, FileOperation spare)
+    {
+        Loop = loop;
+        Path = path;
+        _access = access;
+        _handle = new FileDescriptorHandle(fd);
+        _spare = spare;
+    }
+
+    /// <summary>The full path the file was opened with.</summary>
+    public string Path { get; }
+
+    /// <summary>The loop whose ring (or whose completions, with epoll) serves this file.</summary>
+    public EventLoop Loop { get; }
+
+    /// <summary>Opens (or creates) a file, as <see cref="FileStream"/> does for the same mode and access.</summary>
+    /// <param name="path">Relative to the working directory, or absolute.</param>
+    /// <param name="mode">How to open: <see cref="FileMode.Append"/> is refused, since every write names its offset.</param>
+    /// <param name="access">Read, write, or both.</param>
+    /// <param name="loop">The loop to serve the file; defaults to <see cref="EventLoop.Current"/>.</param>
+    /// <exception cref="InvalidOperationException"><paramref name="loop"/> is null and the caller is not on a loop thread.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist and <paramref name="mode"/> does not create it.</exception>
+    /// <exception cref="DirectoryNotFoundException">A directory of the path does not exist.</exception>
+    /// <exception cref="UnauthorizedAccessException">Permission denied, or the path is a directory.</exception>
+    /// <exception cref="IOException">Any other error (the file exists with <see cref="FileMode.CreateNew"/>, ...), with the error's text.</exception>
+    public static async Task<ZokioFile> OpenAsync(string path, FileMode mode, FileAccess access, EventLoop? loop = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        int flags = OpenFlags(mode, access);
+        loop ??= EventLoop.Current ?? throw new InvalidOperationException(
+            "ZokioFile.OpenAsync needs an event loop: call it on a loop thread (in work spawned on an EventLoopGroup, or a handler running on Zokio's loops), or pass one.");
+        string fullPath = System.IO.Path.GetFullPath(path);
+
+        FileOperation operation = new(loop);
+        int fd;
+        try
+        {
+            fd = await operation.OpenAsync(fullPath, flags, DefaultCreateMode);
+        }
+        catch
+        {
+            operation.Release();
+            throw;
+        }
+
+        if (fd < 0)
+        {
+            operation.Release();
+            throw FileErrors.ForOpen(-fd, fullPath, flags);
+        }
+
+        ZokioFile file = new(loop, fullPath, access, fd, operation);
+        try
+        {
+            // open(2) opens a directory for reading; FileStream refuses it, and so does this.
+            (int result, _, int fileMode) = await file.StatxAsync(Interop.Sys.STATX_TYPE);
+            if (result < 0)
+            {
+                throw FileErrors.ForOperation(-result, fullPath);
+            }
+
+            if ((fileMode & Interop.Sys.S_IFMT) == Interop.Sys.S_IFDIR)
+            {
+                throw new UnauthorizedAccessException($"Access to the path '{fullPath}' is denied.");
+            }
+        }
+        catch
+        {
+            await file.DisposeAsync();
+            throw;
+        }
+
+        return file;
+    }
+
+    /// <summary>Reads into <paramref name="buffer"/> from <paramref name="offset"/>, as <see cref="RandomAccess.ReadAsync(Microsoft.Win32.SafeHandles.SafeFileHandle, Memory{byte}, long, CancellationToken)"/>.</summary>
+    /// <param name="buffer">Where the bytes go; it must stay untouched until the call completes.</param>
+    /// <param name="offset">The file offset to read from; zero or more.</param>
+    /// <param name="cancellationToken">Checked before the read starts; a read in progress runs to its end.</param>
+    /// <returns>The bytes read: fewer than asked near the end of the file, 0 at or past the end.</returns>
+    /// <exception cref="NotSupportedException">The file was opened without read access.</exception>
+    /// <exception cref="ObjectDisposedException">The file has been disposed.</exception>
+    /// <exception cref="IOException">The read failed; the message has the error's text.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        if ((_access & FileAccess.Read) == 0)
+        {
+            throw new NotSupportedException($"'{Path}' was opened without read access.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        FileOperation operation = Rent();
+        int result;
+        try
+        {
+            // Not ConfigureAwait(false): resuming where the caller awaited lets the caller's own await complete inline.
+            result = buffer.IsEmpty ? 0 : await operation.ReadAsync(_handle.Fd, buffer, offset);
+        }
+        finally
+        {
+            Return(operation);
+        }
+
+        return result >= 0 ? result : throw FileErrors.ForOperation(-result, Path);
+    }
+
+    /// <summary>Writes all of <paramref name="buffer"/> at <paramref name="offset"/>, extending the file if needed.</summary>
+    /// <param name="buffer">The bytes to write; it must stay untouched until the call completes.</param>
+    /// <param name="offset">The file offset to write at; zero or more.</param>
+    /// <param name="cancellationToken">Checked before the write starts; a write in progress runs to its end.</param>
+    /// <exception cref="NotSupportedException">The file was opened without write access.</exception>
+    /// <exception cref="ObjectDisposedException">The file has been disposed.</exception>
+    /// <exception cref="IOException">The write failed (a full disk, ...); the message has the error's text.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, long offset, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        if ((_access & FileAccess.Write) == 0)
+        {
+            throw new NotSupportedException($"'{Path}' was opened without write access.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        FileOperation operation = Rent();
+        try
+        {
+            while (!buffer.IsEmpty)
+            {
+                int written = await operation.WriteAsync(_handle.Fd, buffer, offset);
+                if (written <= 0)
+                {
+                    throw written < 0 ? FileErrors.ForOperation(-written, Path) : new IOException($"Writing to '{Path}' made no progress.");
+                }
+
+                buffer = buffer[written..];
+                offset += written;
+            }
+        }
+        finally
+        {
+            Return(operation);
+        }
+    }
+
+    /// <summary>Makes written data durable: fsync(2), as <see cref="FileStream.Flush(bool)"/> with <c>flushToDisk: true</c>.</summary>
+    /// <exception cref="ObjectDisposedException">The file has been disposed.</exception>
+    /// <exception cref="IOException">The device reported an error.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask FlushAsync()
+    {
+        FileOperation operation = Rent();
+        int result;
+        try
+        {
+            result = await operation.FsyncAsync(_handle.Fd);
+        }
+        finally
+        {
+            Return(operation);
+        }
+
+        // As FileStream: special files that cannot be synchronized are not an error.
+        if (result < 0 && -result is not (Interop.Errno.EROFS or Interop.Errno.EINVAL or Interop.Errno.EOPNOTSUPP))
+        {
+            throw FileErrors.ForOperation(-result, Path);
+        }
+    }
+
+    /// <summary>The file's current length in bytes (statx(2)).</summary>
+    /// <exception cref="ObjectDisposedException">The file has been disposed.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<long> GetLengthAsync()
+    {
+        (int result, long size, _) = await StatxAsync(Interop.Sys.STATX_SIZE);
+        return result >= 0 ? size : throw FileErrors.ForOperation(-result, Path);
+    }
+
+    /// <summary>
+    /// Closes the file once the calls in flight have finished; calls made after this throw
+    /// <see cref="ObjectDisposedException"/>. Safe to call more than once.
+    /// </summary>
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            ReleaseReference();
+        }
+
+        return new ValueTask(_closed.Task);
+    }
+
+    private async ValueTask<(int Result, long Size, int Mode)> StatxAsync(uint mask)
+    {
+        FileOperation operation = Rent();
+        try
+        {
+            int result = await operation.StatxAsync(_handle.Fd, mask);
+            return (result, operation.StatxSize, operation.StatxMode);
+        }
+        finally
+        {
+            Return(operation);
+        }
+    }
+
+    /// <summary>Takes a reference for one call and an operation to make it with.</summary>
+    private FileOperation Rent()
+    {
+        while (true)
+        {
+            int references = Volatile.Read(ref _references);
+            ObjectDisposedException.ThrowIf(references == 0 || Volatile.Read(ref _disposed) != 0, this);
+            if (Interlocked.CompareExchange(ref _references, references + 1, references) == references)
+            {
+                break;
+            }
+        }
+
+        return Interlocked.Exchange(ref _spare, null) ?? new FileOperation(Loop);
+    }
+
+    /// <summary>Gives back a finished call's operation and reference.</summary>
+    private void Return(FileOperation operation)
+    {
+        if (Interlocked.CompareExchange(ref _spare, operation, null) is not null)
+        {
+            operation.Release();
+        }
+
+        ReleaseReference();
+    }
+
+    private void ReleaseReference()
+    {
+        if (Interlocked.Decrement(ref _references) == 0)
+        {
+            _ = CloseAsync();
+        }
+    }
+
+    /// <summary>Runs once nothing else uses the fd: no call can start any more, so the spare is this method's alone.</summary>
+    private async Task CloseAsync()
+    {
+        FileOperation operation = Interlocked.Exchange(ref _spare, null) ?? new FileOperation(Loop);
+        try
+        {
+            // As FileStream's handle, a failing close(2) is not reported: the fd is gone either way on Linux.
+            await operation.CloseAsync(_handle.Fd).ConfigureAwait(false);
+            _handle.SetHandleAsInvalid();
+            operation.Release();
+            _closed.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            _closed.TrySetException(ex);
+        }
+    }
+
+    private static int OpenFlags(FileMode mode, FileAccess access)
+    {
+        int accessFlags = access switch
+        {
+            FileAccess.Read => Interop.Sys.O_RDONLY,
+            FileAccess.Write => Interop.Sys.O_WRONLY,
+            FileAccess.ReadWrite => Interop.Sys.O_RDWR,
+            _ => throw new ArgumentOutOfRangeException(nameof(access), access, "FileAccess must be Read, Write or ReadWrite."),
+        };
+
+        int modeFlags = mode switch
+        {
+            FileMode.CreateNew => Interop.Sys.O_CREAT | Interop.Sys.O_EXCL,
+            FileMode.Create => Interop.Sys.O_CREAT | Interop.Sys.O_TRUNC,
+            FileMode.Open => 0,
+            FileMode.OpenOrCreate => Interop.Sys.O_CREAT,
+            FileMode.Truncate => Interop.Sys.O_TRUNC,
+            FileMode.Append => throw new ArgumentException("ZokioFile writes at the offset each call names, so FileMode.Append has no meaning; open with FileMode.OpenOrCreate and write at GetLengthAsync().", nameof(mode)),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "FileMode must be CreateNew, Create, Open, OpenOrCreate or Truncate."),
+        };
+
+        if (access == FileAccess.Read && mode is FileMode.CreateNew or FileMode.Create or FileMode.Truncate)
+        {
+            // FileStream's rule and wording: creating or truncating needs write access.
+            throw new ArgumentException($"Combining FileMode: {mode} with FileAccess: {access} is invalid.", nameof(access));
+        }
+
+        return accessFlags | modeFlags | Interop.Sys.O_CLOEXEC;
+    }
+}

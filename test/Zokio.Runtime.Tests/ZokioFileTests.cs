@@ -1,0 +1,232 @@
+using System.Security.Cryptography;
+using Zokio.Runtime.Files;
+using Zokio.Runtime.Loops;
+
+namespace Zokio.Runtime.Tests;
+
+public sealed class ZokioFileTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("zokio-file-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Writes_and_reads_at_offsets_with_short_reads_at_the_end_and_zero_past_it(LoopBackendKind backend)
+    {
+        await using EventLoopGroup group = Backends.Start(backend);
+        EventLoop loop = group.Loops[0];
+        string path = Path.Combine(_directory, "data.bin");
+
+        // Called off the loop: every call hops to it and back.
+        await using (ZokioFile file = await ZokioFile.OpenAsync(path, FileMode.CreateNew, FileAccess.ReadWrite, loop))
+        {
+            Assert.Equal(path, file.Path);
+            Assert.Same(loop, file.Loop);
+            await file.WriteAsync("hello"u8.ToArray(), 0);
+            await file.WriteAsync("world"u8.ToArray(), 10);
+            await file.FlushAsync();
+            Assert.Equal(15, await file.GetLengthAsync());
+
+            byte[] buffer = new byte[8];
+            Assert.Equal(8, await file.ReadAsync(buffer, 2));
+            Assert.Equal("llo\0\0\0\0\0"u8.ToArray(), buffer);
+            Assert.Equal(5, await file.ReadAsync(buffer, 10));
+            Assert.Equal("world"u8.ToArray(), buffer[..5]);
+            Assert.Equal(0, await file.ReadAsync(buffer, 15));
+            Assert.Equal(0, await file.ReadAsync(buffer, 1_000_000));
+            Assert.Equal(0, await file.ReadAsync(Memory<byte>.Empty, 0));
+        }
+
+        Assert.Equal("hello\0\0\0\0\0world"u8.ToArray(), await File.ReadAllBytesAsync(path));
+    }
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task On_the_loop_a_large_file_reads_back_exactly_and_awaits_stay_on_the_loop(LoopBackendKind backend)
+    {
+        await using EventLoopGroup group = Backends.Start(backend, loops: 2);
+        string path = Path.Combine(_directory, "large.bin");
+        byte[] content = RandomNumberGenerator.GetBytes((1 << 20) + 17);
+        await File.WriteAllBytesAsync(path, content);
+
+        (byte[] read, bool stayedOnLoop) = await group.Spawn(async () =>
+        {
+            EventLoop? loop = EventLoop.Current;
+            await using ZokioFile file = await ZokioFile.OpenAsync(path, FileMode.Open, FileAccess.Read);
+            bool onLoop = file.Loop == loop && EventLoop.Current == loop;
+            byte[] result = new byte[await file.GetLengthAsync()];
+            int total = 0;
+            while (total < result.Length)
+            {
+                // 64 KiB at a time, as a streaming reader would.
+                int n = await file.ReadAsync(result.AsMemory(total, Math.Min(65536, result.Length - total)), total);
+                Assert.True(n > 0);
+                total += n;
+                onLoop &= EventLoop.Current == loop;
+            }
+
+            return (result, onLoop);
+        }).WaitAsync(Backends.Timeout);
+
+        Assert.True(stayedOnLoop);
+        Assert.Equal(content, read);
+    }
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Concurrent_reads_from_many_threads_each_get_their_own_bytes(LoopBackendKind backend)
+    {
+        await using EventLoopGroup group = Backends.Start(backend);
+        string path = Path.Combine(_directory, "concurrent.bin");
+        byte[] content = RandomNumberGenerator.GetBytes(64 * 1024);
+        await File.WriteAllBytesAsync(path, content);
+        await using ZokioFile file = await ZokioFile.OpenAsync(path, FileMode.Open, FileAccess.Read, group.Loops[0]);
+
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(async () =>
+        {
+            byte[] buffer = new byte[1024];
+            for (int round = 0; round < 10; round++)
+            {
+                int offset = ((i * 7) + round) % 64 * 1024;
+                Assert.Equal(1024, await file.ReadAsync(buffer, offset));
+                Assert.Equal(content.AsSpan(offset, 1024).ToArray(), buffer);
+            }
+        }))).WaitAsync(Backends.Timeout);
+    }
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task On_io_uring_file_calls_are_ring_operations_and_on_epoll_they_bypass_the_backend(LoopBackendKind backend)
+    {
+        await using EventLoopGroup group = Backends.Start(backend);
+        EventLoop loop = group.Loops[0];
+        string path = Path.Combine(_directory, "ring.bin");
+        await File.WriteAllBytesAsync(path, new byte[4096]);
+        long before = await Backends.OnLoop(loop, () => Task.FromResult(loop.IoBackend.Submitted));
+        await using (ZokioFile file = await ZokioFile.OpenAsync(path, FileMode.Open, FileAccess.Read, loop))
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                Assert.Equal(4096, await file.ReadAsync(new byte[4096], 0));
+            }
+        }
+
+        long submitted = await Backends.OnLoop(loop, () => Task.FromResult(loop.IoBackend.Submitted)) - before;
+        if (backend == LoopBackendKind.IoUring)
+        {
+            // OPENAT, STATX, 20 READs and CLOSE.
+            Assert.True(submitted >= 23, $"Only {submitted} SQEs for 23 file operations.");
+        }
+        else
+        {
+            // Regular files cannot be waited on with epoll: the syscalls ran on the thread pool, not through the backend.
+            Assert.Equal(0, submitted);
+        }
+    }
+
+    public static TheoryData<LoopBackendKind, string, FileMode, FileAccess> FailingOpens()
+    {
+        TheoryData<LoopBackendKind, string, FileMode, FileAccess> data = new();
+        foreach (LoopBackendKind backend in new[] { LoopBackendKind.IoUring, LoopBackendKind.Epoll })
+        {
+            data.Add(backend, "missing.txt", FileMode.Open, FileAccess.Read);
+            data.Add(backend, "missing-dir/file.txt", FileMode.Open, FileAccess.Read);
+            data.Add(backend, "missing-dir/file.txt", FileMode.Create, FileAccess.Write);
+            data.Add(backend, "missing.txt", FileMode.Truncate, FileAccess.Write);
+            data.Add(backend, "existing.txt", FileMode.CreateNew, FileAccess.Write);
+            data.Add(backend, "subdir", FileMode.Open, FileAccess.Read);
+            data.Add(backend, "subdir", FileMode.Open, FileAccess.ReadWrite);
+            data.Add(backend, new string('n', 300), FileMode.Open, FileAccess.Read);
+            // Permission denied, unless the tests run as root: then both must open it.
+            data.Add(backend, "no-access.txt", FileMode.Open, FileAccess.Read);
+        }
+
+        return data;
+    }
+
+    [Theory, MemberData(nameof(FailingOpens))]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Failed_opens_throw_what_FileStream_throws(LoopBackendKind backend, string name, FileMode mode, FileAccess access)
+    {
+        await using EventLoopGroup group = Backends.Start(backend);
+        File.WriteAllText(Path.Combine(_directory, "existing.txt"), "x");
+        File.WriteAllText(Path.Combine(_directory, "no-access.txt"), "x");
+        File.SetUnixFileMode(Path.Combine(_directory, "no-access.txt"), UnixFileMode.None);
+        Directory.CreateDirectory(Path.Combine(_directory, "subdir"));
+        string path = Path.Combine(_directory, name);
+
+        Exception? expected = Record.Exception(() => new FileStream(path, mode, access).Dispose());
+        Exception? actual = await Record.ExceptionAsync(async () => await (await ZokioFile.OpenAsync(path, mode, access, group.Loops[0]).WaitAsync(Backends.Timeout)).DisposeAsync());
+        Assert.Equal(expected?.GetType(), actual?.GetType());
+        if (actual is not null)
+        {
+            Assert.Contains(Path.GetFullPath(path), actual.Message);
+        }
+
+        Assert.False(IsOpen(path), "A failed open left the file open.");
+    }
+
+    [Fact]
+    public async Task Invalid_arguments_are_refused_before_anything_is_opened()
+    {
+        await using EventLoopGroup group = Backends.Start(LoopBackendKind.Epoll);
+        EventLoop loop = group.Loops[0];
+        string path = Path.Combine(_directory, "args.txt");
+        await Assert.ThrowsAsync<ArgumentException>("access", () => ZokioFile.OpenAsync(path, FileMode.Create, FileAccess.Read, loop));
+        await Assert.ThrowsAsync<ArgumentException>("mode", () => ZokioFile.OpenAsync(path, FileMode.Append, FileAccess.Write, loop));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>("mode", () => ZokioFile.OpenAsync(path, (FileMode)42, FileAccess.Write, loop));
+        InvalidOperationException noLoop = await Assert.ThrowsAsync<InvalidOperationException>(() => ZokioFile.OpenAsync(path, FileMode.Create, FileAccess.Write));
+        Assert.Contains("loop thread", noLoop.Message);
+        Assert.False(File.Exists(path));
+    }
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Calls_the_access_does_not_allow_throw_NotSupportedException(LoopBackendKind backend)
+    {
+        await using EventLoopGroup group = Backends.Start(backend);
+        string path = Path.Combine(_directory, "access.txt");
+        await File.WriteAllTextAsync(path, "data");
+        await using ZokioFile readOnly = await ZokioFile.OpenAsync(path, FileMode.Open, FileAccess.Read, group.Loops[0]);
+        await using ZokioFile writeOnly = await ZokioFile.OpenAsync(path, FileMode.Open, FileAccess.Write, group.Loops[0]);
+        await Assert.ThrowsAsync<NotSupportedException>(() => readOnly.WriteAsync(new byte[1], 0).AsTask());
+        await Assert.ThrowsAsync<NotSupportedException>(() => writeOnly.ReadAsync(new byte[1], 0).AsTask());
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => readOnly.ReadAsync(new byte[1], -1).AsTask());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => readOnly.ReadAsync(new byte[1], 0, new CancellationToken(true)).AsTask());
+    }
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Dispose_closes_the_fd_after_the_calls_in_flight_and_refuses_new_ones(LoopBackendKind backend)
+    {
+        await using EventLoopGroup group = Backends.Start(backend);
+        string path = Path.Combine(_directory, "dispose.bin");
+        await File.WriteAllBytesAsync(path, new byte[1 << 20]);
+        ZokioFile file = await ZokioFile.OpenAsync(path, FileMode.Open, FileAccess.Read, group.Loops[0]);
+        Assert.True(IsOpen(path));
+
+        byte[] buffer = new byte[1 << 20];
+        ValueTask<int> reading = file.ReadAsync(buffer, 0);
+        ValueTask disposing = file.DisposeAsync();
+        // The read started before the dispose runs to its end; only then is the fd closed.
+        Assert.Equal(buffer.Length, await reading.AsTask().WaitAsync(Backends.Timeout));
+        await disposing.AsTask().WaitAsync(Backends.Timeout);
+        Assert.False(IsOpen(path));
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => file.ReadAsync(buffer, 0).AsTask());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => file.GetLengthAsync().AsTask());
+        await file.DisposeAsync();
+    }
+
+    /// <summary>Whether any fd of this process refers to <paramref name="path"/>.</summary>
+    private static bool IsOpen(string path)
+    {
+        string full = Path.GetFullPath(path);
+        return Directory.GetFiles("/proc/self/fd").Any(fd =>
+        {
+            try
+            {
+                return new FileInfo(fd).LinkTarget == full;
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        });
+    }
+}
