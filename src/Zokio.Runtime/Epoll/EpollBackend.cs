@@ -20,7 +20,7 @@ internal sealed unsafe class EpollBackend : LoopBackend
 
     private readonly FileDescriptorHandle _epoll;
     private readonly FileDescriptorHandle _wakeFd;
-    private readonly Interop.EpollEvent* _events;
+    private readonly byte* _events;
     private FdState?[] _fds = new FdState?[1024];
     private long _enters;
     private long _submitted;
@@ -29,9 +29,10 @@ internal sealed unsafe class EpollBackend : LoopBackend
     {
         _epoll = epoll;
         _wakeFd = wakeFd;
-        _events = (Interop.EpollEvent*)NativeMemory.Alloc(MaxEvents, (nuint)sizeof(Interop.EpollEvent));
-        Interop.EpollEvent ev = new() { Events = Interop.Sys.EPOLLIN, Data = WakeToken };
-        if (Interop.Sys.EpollCtl(_epoll.Fd, Interop.Sys.EPOLL_CTL_ADD, _wakeFd.Fd, &ev) != 0)
+        _events = (byte*)NativeMemory.Alloc(MaxEvents, (nuint)Interop.EpollEvents.Size);
+        byte* ev = stackalloc byte[Interop.EpollEvents.Size];
+        Interop.EpollEvents.Write(ev, 0, Interop.Sys.EPOLLIN, WakeToken);
+        if (Interop.Sys.EpollCtl(_epoll.Fd, Interop.Sys.EPOLL_CTL_ADD, _wakeFd.Fd, ev) != 0)
         {
             throw new InvalidOperationException($"epoll_ctl(ADD, eventfd) failed with errno {Marshal.GetLastPInvokeError()}.");
         }
@@ -48,13 +49,6 @@ internal sealed unsafe class EpollBackend : LoopBackend
     /// <summary>Creates the backend, or returns null with the reason when epoll is unusable here.</summary>
     public static EpollBackend? TryCreate(out string? reason)
     {
-        if (RuntimeInformation.ProcessArchitecture != Architecture.X64)
-        {
-            // struct epoll_event is packed only on x86-64; other architectures need the natural layout.
-            reason = $"the epoll backend supports x64 only (this process is {RuntimeInformation.ProcessArchitecture})";
-            return null;
-        }
-
         int epfd = Interop.Sys.EpollCreate1(Interop.Sys.EPOLL_CLOEXEC);
         if (epfd < 0)
         {
@@ -195,28 +189,28 @@ internal sealed unsafe class EpollBackend : LoopBackend
 
         for (int i = 0; i < count; i++)
         {
-            Interop.EpollEvent ev = _events[i];
-            if (ev.Data == WakeToken)
+            Interop.EpollEvents.Read(_events, i, out uint events, out ulong data);
+            if (data == WakeToken)
             {
                 ulong value;
                 Interop.Sys.Read(_wakeFd.Fd, &value, sizeof(ulong));
                 continue;
             }
 
-            int fd = (int)ev.Data;
+            int fd = (int)data;
             if ((uint)fd >= (uint)_fds.Length || _fds[fd] is not FdState state)
             {
                 continue;
             }
 
             const uint Failure = Interop.Sys.EPOLLERR | Interop.Sys.EPOLLHUP;
-            if ((ev.Events & (Interop.Sys.EPOLLIN | Interop.Sys.EPOLLRDHUP | Failure)) != 0)
+            if ((events & (Interop.Sys.EPOLLIN | Interop.Sys.EPOLLRDHUP | Failure)) != 0)
             {
                 state.ReadReady = true;
                 Retry(state, isRead: true);
             }
 
-            if ((ev.Events & (Interop.Sys.EPOLLOUT | Failure)) != 0 && _fds[fd] == state)
+            if ((events & (Interop.Sys.EPOLLOUT | Failure)) != 0 && _fds[fd] == state)
             {
                 state.WriteReady = true;
                 Retry(state, isRead: false);
@@ -278,12 +272,9 @@ internal sealed unsafe class EpollBackend : LoopBackend
         FdState? state = _fds[fd];
         if (state is null)
         {
-            Interop.EpollEvent ev = new()
-            {
-                Events = Interop.Sys.EPOLLIN | Interop.Sys.EPOLLOUT | Interop.Sys.EPOLLRDHUP | Interop.Sys.EPOLLET,
-                Data = (ulong)fd,
-            };
-            if (Interop.Sys.EpollCtl(_epoll.Fd, Interop.Sys.EPOLL_CTL_ADD, fd, &ev) != 0)
+            byte* ev = stackalloc byte[Interop.EpollEvents.Size];
+            Interop.EpollEvents.Write(ev, 0, Interop.Sys.EPOLLIN | Interop.Sys.EPOLLOUT | Interop.Sys.EPOLLRDHUP | Interop.Sys.EPOLLET, (ulong)fd);
+            if (Interop.Sys.EpollCtl(_epoll.Fd, Interop.Sys.EPOLL_CTL_ADD, fd, ev) != 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
                 if (errno != Interop.Errno.EEXIST)
