@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Zokio.Runtime.Loops;
 using Zokio.Runtime.Native;
@@ -28,6 +29,19 @@ public sealed class ZokioConnectionFactory : IConnectionFactory, IAsyncDisposabl
         _options = _loops.Options;
         _logger = _loops.Logger;
     }
+
+    /// <summary>
+    /// Creates the factory without dependency injection: <c>await using var client = ZokioConnectionFactory.Create();</c>
+    /// then <see cref="ConnectAsync"/>.
+    /// </summary>
+    /// <param name="options">The transport's options; defaults to <see cref="ZokioTransportOptions"/>'s defaults.</param>
+    /// <param name="loggerFactory">Where the transport and its loops log; defaults to nowhere.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    public static ZokioConnectionFactory Create(ZokioTransportOptions? options = null, ILoggerFactory? loggerFactory = null) =>
+        new(Options.Create(options ?? new ZokioTransportOptions()), loggerFactory ?? NullLoggerFactory.Instance);
+
+    /// <summary>The running event loops (started on first use).</summary>
+    public EventLoopGroup Loops => _loops.Group;
 
     /// <summary>Connects to <paramref name="endpoint"/> (IP, DNS name, or Unix socket) on the next loop.</summary>
     /// <exception cref="SocketException">The connection failed (refused, unreachable, ...).</exception>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Zokio.Runtime.Loops;
 using Zokio.Transport.Internal;
@@ -26,6 +27,16 @@ public sealed class ZokioTransportFactory : IConnectionListenerFactory, IConnect
         _options = _loops.Options;
         _logger = _loops.Logger;
     }
+
+    /// <summary>
+    /// Creates the factory without dependency injection, for an app with no web host:
+    /// <c>await using var transport = ZokioTransportFactory.Create();</c> then <see cref="BindAsync"/> and accept.
+    /// </summary>
+    /// <param name="options">The transport's options; defaults to <see cref="ZokioTransportOptions"/>'s defaults.</param>
+    /// <param name="loggerFactory">Where the transport and its loops log; defaults to nowhere.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    public static ZokioTransportFactory Create(ZokioTransportOptions? options = null, ILoggerFactory? loggerFactory = null) =>
+        new(Options.Create(options ?? new ZokioTransportOptions()), loggerFactory ?? NullLoggerFactory.Instance);
 
     /// <summary>The running event loops (started on first use).</summary>
     public EventLoopGroup Loops => _loops.Group;

@@ -25,7 +25,8 @@ internal sealed class ZokioMeterReader : IDisposable
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => _values[instrument.Name] = value);
+        // One measurement per loop (tag zokio.loop): the reader reports their sum.
+        _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => _values[instrument.Name] = _values.GetValueOrDefault(instrument.Name) + value);
         _listener.Start();
     }
 

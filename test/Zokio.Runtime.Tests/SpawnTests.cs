@@ -106,6 +106,27 @@ public class SpawnTests
         Assert.Equal(["before", "queued", "after"], order);
     }
 
+    [Theory]
+    [InlineData(LoopBackendKind.IoUring, ApplicationScheduling.Adaptive)]
+    [InlineData(LoopBackendKind.Epoll, ApplicationScheduling.Adaptive)]
+    [InlineData(LoopBackendKind.IoUring, ApplicationScheduling.ThreadPool)]
+    [InlineData(LoopBackendKind.Epoll, ApplicationScheduling.ThreadPool)]
+    public async Task Work_on_a_loop_that_awaits_its_own_groups_disposal_resumes_afterwards(LoopBackendKind backend, ApplicationScheduling scheduling)
+    {
+        // The await captured the loop (its SynchronizationContext, or its TaskScheduler in ThreadPool mode), which has
+        // stopped by the time the disposal completes: the rest of the method must still run, on the thread pool.
+        EventLoopGroup group = Backends.Start(backend, loops: 2, configure: o => o.ApplicationScheduling = scheduling);
+        bool resumed = false;
+        Task work = group.Loops[0].Spawn(async () =>
+        {
+            await group.DisposeAsync();
+            resumed = EventLoop.Current is null;
+        });
+
+        await work.WaitAsync(Backends.Timeout);
+        Assert.True(resumed);
+    }
+
     [Fact]
     public void Yield_off_a_loop_thread_says_where_to_call_it()
     {

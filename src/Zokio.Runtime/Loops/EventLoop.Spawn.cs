@@ -57,6 +57,9 @@ public sealed partial class EventLoop
     /// <summary>True once the loop has been asked to stop: work queued from now on may never run.</summary>
     internal bool IsStopping => _stopRequested;
 
+    /// <summary>True once the loop's thread has exited: nothing queued to it will run.</summary>
+    internal bool HasStopped => _stopped.Task.IsCompleted;
+
     /// <summary>How busy the loop is for placing spawned work: queued items plus spawned tasks not yet finished.</summary>
     internal long Load => Volatile.Read(ref _spawnedRunning) + QueueLength;
 

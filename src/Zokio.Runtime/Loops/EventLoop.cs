@@ -370,6 +370,7 @@ public sealed partial class EventLoop : PipeScheduler
         if (!_handOffWhenBlocked)
         {
             RuntimeLog.LoopStalled(_logger, Index, nowTicks - startedAt, label);
+            ZokioEventSource.Log.LoopStalled(Index, nowTicks - startedAt, label);
             return;
         }
 
@@ -379,6 +380,7 @@ public sealed partial class EventLoop : PipeScheduler
         }
 
         RuntimeLog.LoopHandedOff(_logger, Index, nowTicks - startedAt, label);
+        ZokioEventSource.Log.LoopHandedOff(Index, nowTicks - startedAt, label);
         _divertApplicationWork = true;
         Interlocked.Increment(ref Counters.HandOffs);
         Thread successor = new(() => Run(Backend, previous: thread))
@@ -439,6 +441,7 @@ public sealed partial class EventLoop : PipeScheduler
         }
 
         RuntimeLog.LoopRecovered(_logger, Index);
+        ZokioEventSource.Log.LoopRecovered(Index);
         t_current = null;
         if (self.Backend != _backend)
         {

@@ -83,12 +83,14 @@ public sealed partial class EventLoopGroup : IAsyncDisposable, IDisposable
             if (reason is not null)
             {
                 RuntimeLog.IoUringUnavailable(_logger, reason);
+                ZokioEventSource.Log.IoUringUnavailable(reason);
             }
         }
 
         Backend = backend;
         Task.WaitAll([.. _loops.Select(loop => loop.StartAsync(backend))]);
         RuntimeLog.LoopsStarted(_logger, _loops.Length, backend, _loops[0].IoBackend.Description);
+        ZokioEventSource.Log.GroupStarted(this);
         ZokioMetrics.Register(this);
         _stallDetector.Start();
     }
@@ -132,6 +134,7 @@ public sealed partial class EventLoopGroup : IAsyncDisposable, IDisposable
         }
 
         await Task.WhenAll(_loops.Select(loop => loop.StopAsync())).ConfigureAwait(false);
+        ZokioEventSource.Log.GroupStopped(this);
     }
 
     /// <inheritdoc cref="DisposeAsync"/>

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using Zokio.Runtime.Diagnostics;
 using Zokio.Runtime.Loops;
 using Zokio.Runtime.Native;
 using Zokio.Runtime.Net;
@@ -87,6 +88,7 @@ internal sealed class Acceptor
                     // EMFILE, ENFILE, ENOBUFS, ENOMEM: out of resources. Back off rather than spin, and keep serving.
                     Loop.Counters.ConnectionsRejected++;
                     TransportLog.AcceptFailed(_logger, _listener.EndPoint.ToString() ?? "?", (int)ResourceBackoff.TotalMilliseconds, Interop.Errno.ToSocketException(fd));
+                    ZokioEventSource.Log.AcceptFailed(_listener.EndPoint, fd);
                     await Loop.Delay(ResourceBackoff).ConfigureAwait(false);
                     break;
             }

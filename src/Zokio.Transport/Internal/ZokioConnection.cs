@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using Zokio.Runtime.Diagnostics;
 using Zokio.Runtime.Loops;
 using Zokio.Runtime.Net;
 
@@ -83,6 +84,7 @@ internal sealed partial class ZokioConnection : ConnectionContext
     public void Start()
     {
         Loop.Counters.ConnectionsActive++;
+        ZokioEventSource.Log.ConnectionStart(ConnectionId, Loop.Index, LocalEndPoint, RemoteEndPoint);
         _processing = RunAsync();
     }
 
@@ -109,6 +111,7 @@ internal sealed partial class ZokioConnection : ConnectionContext
     private void Close()
     {
         Loop.Counters.ConnectionsActive--;
+        ZokioEventSource.Log.ConnectionStop(ConnectionId);
         _socket.Dispose();
     }
 
