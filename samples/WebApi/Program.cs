@@ -44,6 +44,7 @@ app.Map("/ws", static async (HttpContext context) =>
 });
 
 app.MapGrpcService<GreeterService>();
+app.MapFiles();
 
 await app.StartAsync();
 

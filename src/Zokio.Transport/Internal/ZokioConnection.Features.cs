@@ -38,6 +38,8 @@ internal sealed partial class ZokioConnection :
         features.Set<IConnectionLifetimeFeature>(this);
         features.Set<IConnectionEndPointFeature>(this);
         features.Set<IConnectionSocketFeature>(this);
+        // The loop serving the connection, for application code off the loop thread (HttpContext.Features.Get<EventLoop>()).
+        features.Set(Loop);
         return features;
     }
 
