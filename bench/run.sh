@@ -693,4 +693,48 @@ main() {
     fi
 }
 
+# --- static: files through GET /files/{name} ------------------------------------------------------
+# Self-contained: it adds its scenarios and wraps make_inputs, probe and run_load, leaving the rest of the script as
+# it is. static-16k and static-1m fetch a 16 KiB and a 1 MiB file from samples/WebApi's GET /files/{name}: ZokioFile
+# on the Zokio servers, Kestrel's Results.File on sockets (the sample's path where no loop runs). The servers find
+# the folder through configuration in the environment (Files__Root), set once the files exist.
+ALL_SCENARIOS+=(static-16k static-1m)
+
+# Defines function $2 with the body of function $1, so $1 can be redefined around it.
+copy_function() {
+    local definition
+    definition=$(declare -f "$1")
+    eval "${definition/#$1/$2}"
+}
+
+copy_function make_inputs make_inputs_before_static
+make_inputs() {
+    make_inputs_before_static
+    mkdir -p "$RUN_TMP/files"
+    head -c 16384 /dev/urandom >"$RUN_TMP/files/16k.bin"
+    head -c 1048576 /dev/urandom >"$RUN_TMP/files/1m.bin"
+    export Files__Root="$RUN_TMP/files"
+}
+
+copy_function probe probe_before_static
+probe() {
+    case $1 in
+        static-16k|static-1m)
+            # Byte for byte: a wrong file would be measured just as fast.
+            local name=${1#static-}.bin
+            cmp -s <(curl -fsS --max-time 5 "http://127.0.0.1:$H1_PORT/files/$name") "$RUN_TMP/files/$name" ;;
+        *) probe_before_static "$@" ;;
+    esac
+}
+
+copy_function run_load run_load_before_static
+run_load() {
+    case $1 in
+        static-16k|static-1m)
+            "${CLIENT_PIN[@]}" wrk -t1 -c64 -d"${2}s" -s "$BENCH_DIR/wrk/get.lua" \
+                "http://127.0.0.1:$H1_PORT/files/${1#static-}.bin" >"$3" 2>&1 ;;
+        *) run_load_before_static "$@" ;;
+    esac
+}
+
 main "$@"
