@@ -72,6 +72,31 @@ public sealed class ZokioFileTests : IDisposable
     }
 
     [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_call_awaited_off_the_loop_never_resumes_on_the_loop_thread(LoopBackendKind backend)
+    {
+        // The completion is dispatched on the loop; code that awaited elsewhere must not continue there.
+        await using EventLoopGroup group = Backends.Start(backend);
+        string path = Path.Combine(_directory, "off-loop.bin");
+        await File.WriteAllBytesAsync(path, new byte[4096]);
+        int onLoop = await Task.Run(async () =>
+        {
+            await using ZokioFile file = await ZokioFile.OpenAsync(path, FileMode.Open, FileAccess.Read, group.Loops[0]);
+            int count = EventLoop.Current is null ? 0 : 1;
+            for (int i = 0; i < 50; i++)
+            {
+                await file.ReadAsync(new byte[4096], 0);
+                count += EventLoop.Current is null ? 0 : 1;
+                await file.GetLengthAsync();
+                count += EventLoop.Current is null ? 0 : 1;
+            }
+
+            return count;
+        }).WaitAsync(Backends.Timeout);
+
+        Assert.Equal(0, onLoop);
+    }
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Concurrent_reads_from_many_threads_each_get_their_own_bytes(LoopBackendKind backend)
     {
         await using EventLoopGroup group = Backends.Start(backend);

@@ -36,10 +36,11 @@ internal sealed unsafe class FileOperation : IoOperation, IValueTaskSource<int>,
     // A struct statx to fill, followed by an empty C string: statx(fd, "", AT_EMPTY_PATH) describes the fd itself.
     private readonly byte* _scratch;
 
-    // Continuations never run inline where the kernel's completion is dispatched: that is inside the loop's iteration,
-    // or on the thread pool for a caller that awaited on the loop. They go where the caller's await asked (the loop's
-    // synchronization context, for code on the loop), or to the thread pool.
-    private ManualResetValueTaskSourceCore<int> _core = new() { RunContinuationsAsynchronously = true };
+    // Awaited only by ZokioFile's own methods. Started on the loop, their continuation runs inline where the loop
+    // dispatches the completion (it only finishes the call; the caller's own continuation is then posted to the loop's
+    // context as application work): one queue hop per call, not two. Started elsewhere, it must not run on the loop
+    // thread, so it goes to the thread pool.
+    private ManualResetValueTaskSourceCore<int> _core;
     private MemoryHandle _pin;
     private byte* _path;
     private int _threadPoolResult;
@@ -126,6 +127,7 @@ internal sealed unsafe class FileOperation : IoOperation, IValueTaskSource<int>,
     private ValueTask<int> Start()
     {
         _core.Reset();
+        _core.RunContinuationsAsynchronously = !_loop.IsOnLoopThread;
         if (_loop.Backend == LoopBackendKind.IoUring && (s_onRing ??= ProbeRing())[(int)Kind])
         {
             if (_loop.IsOnLoopThread)
@@ -212,7 +214,7 @@ internal sealed unsafe class FileOperation : IoOperation, IValueTaskSource<int>,
     ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _core.GetStatus(token);
 
     void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _core.OnCompleted(continuation, state, token, flags);
+        _core.OnCompleted(continuation, state, token, _core.RunContinuationsAsynchronously ? flags : flags & ~ValueTaskSourceOnCompletedFlags.UseSchedulingContext);
 
     private static bool[] ProbeRing()
     {

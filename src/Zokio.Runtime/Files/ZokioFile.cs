@@ -127,7 +127,6 @@ public sealed class ZokioFile : IAsyncDisposable
         int result;
         try
         {
-            // Not ConfigureAwait(false): resuming where the caller awaited lets the caller's own await complete inline.
             result = buffer.IsEmpty ? 0 : await operation.ReadAsync(_handle.Fd, buffer, offset);
         }
         finally

@@ -154,7 +154,8 @@ public sealed partial class EventLoop : PipeScheduler
         }
 
         // Pairs with the loop's Interlocked.Exchange(ref _sleeping, 1) then IsEmpty check: one of the two sides sees the other.
-        if (Volatile.Read(ref _sleeping) == 1 && Interlocked.Exchange(ref _sleeping, 0) == 1)
+        // The loop's own thread (queuing while it dispatches completions) is awake and runs the item next iteration.
+        if (Volatile.Read(ref _sleeping) == 1 && Environment.CurrentManagedThreadId != _ownerThreadId && Interlocked.Exchange(ref _sleeping, 0) == 1)
         {
             _backend?.Wake();
         }
