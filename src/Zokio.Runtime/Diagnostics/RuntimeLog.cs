@@ -31,4 +31,7 @@ internal static partial class RuntimeLog
 
     [LoggerMessage(9, LogLevel.Error, "Zokio event loop {LoopIndex} had stopped; work queued for it afterwards failed.", EventName = "WorkAfterStopFailed")]
     public static partial void WorkAfterStopFailed(ILogger logger, int loopIndex, Exception exception);
+
+    [LoggerMessage(10, LogLevel.Error, "Zokio event loop {LoopIndex}: a work item threw; the loop goes on.", EventName = "WorkItemFailed")]
+    public static partial void WorkItemFailed(ILogger logger, int loopIndex, Exception exception);
 }

@@ -382,7 +382,7 @@ public sealed partial class EventLoop : PipeScheduler
         {
             if (!item.IsApplication)
             {
-                item.Invoke();
+                InvokeGuarded(item);
                 continue;
             }
 
@@ -394,7 +394,7 @@ public sealed partial class EventLoop : PipeScheduler
             }
 
             self.BeginApplicationWork(Environment.TickCount64);
-            item.Invoke();
+            InvokeGuarded(item);
             if (!self.EndApplicationWork() && LeaveAfterHandOff(self))
             {
                 return false;
@@ -402,6 +402,23 @@ public sealed partial class EventLoop : PipeScheduler
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Runs one work item; an exception it throws is that item's bug (one connection's, at worst): it is logged and
+    /// counted, and the loop goes on serving every other connection.
+    /// </summary>
+    private void InvokeGuarded(in WorkItem item)
+    {
+        try
+        {
+            item.Invoke();
+        }
+        catch (Exception ex)
+        {
+            Interlocked.Increment(ref Counters.WorkItemFailures);
+            RuntimeLog.WorkItemFailed(_logger, Index, ex);
+        }
     }
 
     /// <summary>Called by the stall detector; see <see cref="LoopHandOff.CheckForStall"/>.</summary>

@@ -68,7 +68,9 @@ internal sealed class Acceptor
         await running.ConfigureAwait(false);
         await LoopInvoke.RunAsync(Loop, () =>
         {
-            // On the loop, so the listening fd is closed (the port released) before StopAsync returns.
+            // On the loop, so the port is released before StopAsync returns. shutdown(2) stops the listening itself
+            // even while another reference to the socket lives on (a readiness wait left on a ring drained later).
+            _listenSocket.Shutdown();
             _listenSocket.Dispose();
             return Task.FromResult(true);
         }).ConfigureAwait(false);
