@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Zokio.Http;
 using Zokio.Samples.WebApi;
 using Zokio.Samples.WebApi.Services;
+using Zokio.Samples.WebApi.TechEmpower;
 
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 
@@ -14,6 +15,8 @@ WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseZokio();
 
 builder.Services.AddGrpc();
+// TechEmpower's database tests, only when ConnectionStrings:Db is set (bench/db/setup.sh prints one).
+builder.AddTechEmpowerDatabase();
 
 WebApplication app = builder.Build();
 
@@ -42,6 +45,9 @@ app.Map("/ws", static async (HttpContext context) =>
     using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
     await WebSocketEcho.RunAsync(socket, context.RequestAborted);
 });
+
+app.MapUpload();
+app.MapTechEmpowerDatabase();
 
 app.MapGrpcService<GreeterService>();
 

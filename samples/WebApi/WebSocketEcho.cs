@@ -3,7 +3,7 @@ using System.Net.WebSockets;
 
 namespace Zokio.Samples.WebApi;
 
-/// <summary>Sends every WebSocket message back as it arrives, frame by frame, until the client closes.</summary>
+/// <summary>Sends every WebSocket message back as it arrives, frame by frame, until the client closes; then closes with the client's status and reason.</summary>
 public static class WebSocketEcho
 {
     public static async Task RunAsync(WebSocket socket, CancellationToken cancellationToken)
@@ -16,7 +16,10 @@ public static class WebSocketEcho
                 ValueWebSocketReceiveResult received = await socket.ReceiveAsync(buffer.AsMemory(), cancellationToken);
                 if (received.MessageType == WebSocketMessageType.Close)
                 {
-                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, socket.CloseStatusDescription, cancellationToken);
+                    // Echo the client's own status and reason (RFC 6455 5.5.1: "typically echos the status code it
+                    // received"). Empty means its close frame carried no status, and then neither does ours.
+                    WebSocketCloseStatus status = socket.CloseStatus ?? WebSocketCloseStatus.Empty;
+                    await socket.CloseOutputAsync(status, status == WebSocketCloseStatus.Empty ? null : socket.CloseStatusDescription, cancellationToken);
                     return;
                 }
 
