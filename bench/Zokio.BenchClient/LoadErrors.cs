@@ -12,7 +12,7 @@ internal sealed class LoadErrors
 
     public long Read => Volatile.Read(ref _read);
 
-    /// <summary>Wrong bytes came back; reported where wrk reports responses outside 2xx/3xx.</summary>
+    /// <summary>Wrong bytes came back; reported as <c>invalid</c>, as bench/wrk/report.lua reports rejected responses.</summary>
     public long Mismatch => Volatile.Read(ref _mismatch);
 
     public long Timeout => Volatile.Read(ref _timeout);

@@ -15,7 +15,7 @@ internal sealed record LoadSummary(long Requests, TimeSpan Duration, long Bytes,
         Array.Sort(LatencyTicks);
         return string.Create(CultureInfo.InvariantCulture,
             $"ZOKIO_BENCH requests={Requests} duration_us={Duration.Ticks / TimeSpan.TicksPerMicrosecond} bytes={Bytes} " +
-            $"connect={Errors.Connect} read={Errors.Read} write=0 status={Errors.Mismatch} timeout={Errors.Timeout} " +
+            $"connect={Errors.Connect} read={Errors.Read} write=0 status=0 timeout={Errors.Timeout} invalid={Errors.Mismatch} " +
             $"p50_us={Percentile(0.50)} p90_us={Percentile(0.90)} p99_us={Percentile(0.99)} max_us={Percentile(1.0)}");
     }
 

@@ -17,7 +17,7 @@ return args switch
 static async Task<int> ValidateAsync(string test, Uri baseUrl, string? connectionString)
 {
     using HttpClient http = new() { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
-    await using NpgsqlDataSource? db = connectionString is null ? null : NpgsqlDataSource.Create(connectionString);
+    await using NpgsqlDataSource? db = string.IsNullOrEmpty(connectionString) ? null : NpgsqlDataSource.Create(connectionString);
     IReadOnlyList<string> problems = await new TechEmpowerValidator(http, db).ValidateAsync(test);
     foreach (string problem in problems)
     {
