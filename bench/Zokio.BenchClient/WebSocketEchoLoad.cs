@@ -41,8 +41,8 @@ internal static class WebSocketEchoLoad
         // Each client's share of the rate, its first send spread over one interval so they do not all send at once.
         long interval = rate is { } r ? (long)(connections / r * Stopwatch.Frequency) : 0;
         bool timedOut = false;
-        Task<List<long>>[] loops = [.. clients.Select((client, i) => client is null
-            ? Task.FromResult(new List<long>())
+        Task<EchoLoop>[] loops = [.. clients.Select((client, i) => client is null
+            ? Task.FromResult(new EchoLoop([], start))
             : Task.Run(() => EchoUntilAsync(client, end, start + (interval * i / connections), interval, errors, () => Volatile.Read(ref timedOut))))];
 
         Task all = Task.WhenAll(loops);
@@ -57,15 +57,17 @@ internal static class WebSocketEchoLoad
             client?.Dispose();
         }
 
-        List<long>[] latencies = await Task.WhenAll(loops);
-        TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
-        long[] received = [.. latencies.SelectMany(l => l)];
+        EchoLoop[] done = await Task.WhenAll(loops);
+        // Up to the last echo, not the closing handshakes after it, so the rate is messages over the time they took.
+        TimeSpan elapsed = Stopwatch.GetElapsedTime(start, done.Max(loop => loop.LastEchoTimestamp));
+        long[] received = [.. done.SelectMany(loop => loop.LatencyTicks)];
         return new LoadSummary(received.Length, elapsed, received.LongLength * (2 + messageBytes), errors, received);
     }
 
-    private static async Task<List<long>> EchoUntilAsync(WebSocketEchoConnection client, long end, long next, long interval, LoadErrors errors, Func<bool> timedOut)
+    private static async Task<EchoLoop> EchoUntilAsync(WebSocketEchoConnection client, long end, long next, long interval, LoadErrors errors, Func<bool> timedOut)
     {
         List<long> latencies = new(4096);
+        long lastEcho = next;
         try
         {
             while (true)
@@ -84,7 +86,8 @@ internal static class WebSocketEchoLoad
 
                 next += interval;
                 await client.EchoAsync();
-                latencies.Add(Stopwatch.GetTimestamp() - now);
+                lastEcho = Stopwatch.GetTimestamp();
+                latencies.Add(lastEcho - now);
             }
 
             await client.CloseAsync(CloseStatus, CloseReason);
@@ -107,6 +110,8 @@ internal static class WebSocketEchoLoad
             }
         }
 
-        return latencies;
+        return new EchoLoop(latencies, lastEcho);
     }
+
+    private sealed record EchoLoop(List<long> LatencyTicks, long LastEchoTimestamp);
 }
