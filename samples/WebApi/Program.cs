@@ -1,4 +1,3 @@
-using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -34,17 +33,7 @@ app.MapPost("/echo", static async (HttpContext context) =>
     await context.Request.Body.CopyToAsync(context.Response.Body, context.RequestAborted);
 });
 
-app.Map("/ws", static async (HttpContext context) =>
-{
-    if (!context.WebSockets.IsWebSocketRequest)
-    {
-        context.Response.StatusCode = StatusCodes.Status400BadRequest;
-        return;
-    }
-
-    using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
-    await WebSocketEcho.RunAsync(socket, context.RequestAborted);
-});
+app.MapWebSocketEcho("/ws");
 
 app.MapUpload();
 app.MapTechEmpowerDatabase();
