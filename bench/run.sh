@@ -471,8 +471,8 @@ run_load() {
             [[ -z $RATE ]] || rate=(--rate "$RATE")
             # Inline socket completions: the client's continuations run on .NET's epoll thread instead of hopping to
             # the thread pool, which lets one core drive more messages (the server must be the bottleneck).
-            DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 "${CLIENT_PIN[@]}" dotnet "$CLIENT_DLL" ws-echo "ws://127.0.0.1:$H1_PORT/ws" \
-                --connections 256 --duration "$seconds" --message-bytes 32 "${rate[@]}" ;;
+            DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 "${CLIENT_PIN[@]}" dotnet "$CLIENT_DLL" \
+                ws-echo "ws://127.0.0.1:$H1_PORT/ws" --connections 256 --duration "$seconds" --message-bytes 32 "${rate[@]}" ;;
         h2c)
             load_h2load 64 16 "$seconds" "$out" "$h2c/plaintext" ;;
         h2-tls)
