@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -14,6 +15,9 @@ WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseZokio();
 
 builder.Services.AddGrpc();
+
+// Operating it (issue 12): /healthz for Kubernetes probes; the live dashboard at /zokio, mapped below.
+builder.Services.AddHealthChecks();
 
 WebApplication app = builder.Build();
 
@@ -44,6 +48,17 @@ app.Map("/ws", static async (HttpContext context) =>
 });
 
 app.MapGrpcService<GreeterService>();
+
+// Operating it (issue 12): health checks for probes, and Zokio's live dashboard, an admin page: it answers loopback
+// clients on the HTTP/1.1 endpoint only, and anyone else gets 404 as if it did not exist.
+app.MapHealthChecks("/healthz");
+app.MapZokioDashboard("/zokio").Add(static endpoint =>
+{
+    RequestDelegate dashboard = endpoint.RequestDelegate!;
+    endpoint.RequestDelegate = context => context.Request.Protocol == "HTTP/1.1" && context.Connection.RemoteIpAddress is { } client && IPAddress.IsLoopback(client)
+        ? dashboard(context)
+        : Results.NotFound().ExecuteAsync(context);
+});
 
 await app.StartAsync();
 
