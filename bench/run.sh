@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side load benchmark: Zokio (io_uring), Zokio (epoll), Kestrel Sockets and nginx on
-# loopback, following /work/shared/BENCH.md. See bench/README.md for how to read the output.
+# loopback, following the project's measuring protocol. See bench/README.md for how to read the output.
 #
 # Usage: bench/run.sh [--rounds N] [--duration S] [--warmup S] [--unpinned]
 #                     [--servers zokio,zokio-epoll,sockets,nginx] [scenario...]
@@ -615,7 +615,7 @@ write_results() {
             "$(json_str "$(tool_version wrk -v)")" "$(json_str "$( ((HAVE_H2LOAD)) && tool_version h2load --version)")" \
             "$(json_str "$(tool_version "$(nginx_bin)" -v)")"
         printf '  "config": {"rounds": %d, "duration_s": %d, "warmup_s": %d, "pinned": %s, "app": %s, "idle_connections": %d, "scenarios": [%s], "servers": [%s]},\n' \
-            "$ROUNDS" "$DURATION" "$WARMUP" "$( ((PINNED)) && echo true || echo false)" "$(json_str "$APP_DLL")" \
+            "$ROUNDS" "$DURATION" "$WARMUP" "$( ((PINNED)) && echo true || echo false)" "$(json_str "${APP_DLL#"$REPO_DIR"/}")" \
             "$IDLE_CONNECTIONS" "${scenarios_json%,}" "${servers_json%,}"
         printf '  "runs": [\n'
         sed '$!s/$/,/; s/^/    /' "$RUNS_FILE"
