@@ -98,31 +98,16 @@ internal sealed unsafe class EpollBackend : LoopBackend
         }
 
         FdState state = GetState(operation.Fd);
-        bool isRead = operation.Kind is IoOperationKind.Accept or IoOperationKind.Receive or IoOperationKind.PollReadable;
-        // Send and SendMessage share the write side: one pending write per fd, as the contract says.
+        bool isRead = operation.Kind is IoOperationKind.Receive or IoOperationKind.PollReadable;
+        // Send, SendMessage and PollWritable share the write side: one pending write per fd, as the contract says.
         if (isRead ? state.Reader is not null : state.Writer is not null)
         {
             throw new InvalidOperationException($"fd {operation.Fd} already has a pending {(isRead ? "read" : "write")} operation.");
         }
 
-        if (operation.Kind == IoOperationKind.Connect)
-        {
-            int r = Execute(operation);
-            if (r != -Interop.Errno.EINPROGRESS)
-            {
-                operation.OnCompleted(r);
-                return;
-            }
-
-            state.WriteReady = false;
-            state.Writer = operation;
-            operation.InFlight = true;
-            return;
-        }
-
         if (isRead ? state.ReadReady : state.WriteReady)
         {
-            int r = operation.Kind == IoOperationKind.PollReadable ? 0 : Execute(operation);
+            int r = operation.Kind is IoOperationKind.PollReadable or IoOperationKind.PollWritable ? 0 : Execute(operation);
             if (r != -Interop.Errno.EAGAIN)
             {
                 operation.OnCompleted(r);
@@ -146,6 +131,7 @@ internal sealed unsafe class EpollBackend : LoopBackend
 
     public override void Cancel(IoOperation operation)
     {
+        operation.CancelRequested = true;
         if (!operation.InFlight || (uint)operation.Fd >= (uint)_fds.Length || _fds[operation.Fd] is not FdState state)
         {
             return;
@@ -166,6 +152,14 @@ internal sealed unsafe class EpollBackend : LoopBackend
 
         operation.InFlight = false;
         operation.OnCompleted(-Interop.Errno.ECANCELED);
+    }
+
+    public override void MarkNotReadable(int fd)
+    {
+        if ((uint)fd < (uint)_fds.Length && _fds[fd] is FdState state)
+        {
+            state.ReadReady = false;
+        }
     }
 
     public override void ForgetFd(int fd)
@@ -236,8 +230,7 @@ internal sealed unsafe class EpollBackend : LoopBackend
 
         int result = operation.Kind switch
         {
-            IoOperationKind.PollReadable => 0,
-            IoOperationKind.Connect => ConnectResult(operation.Fd),
+            IoOperationKind.PollReadable or IoOperationKind.PollWritable => 0,
             _ => Execute(operation),
         };
 
@@ -304,12 +297,6 @@ internal sealed unsafe class EpollBackend : LoopBackend
         nint r;
         switch (op.Kind)
         {
-            case IoOperationKind.Accept:
-                r = Interop.Sys.Accept4(op.Fd, (byte*)op.Address, (uint*)op.Length, op.Flags | Interop.Sys.SOCK_NONBLOCK);
-                break;
-            case IoOperationKind.Connect:
-                r = Interop.Sys.Connect(op.Fd, (byte*)op.Address, (uint)op.Length);
-                break;
             case IoOperationKind.Receive:
                 r = Interop.Sys.Recv(op.Fd, (byte*)op.Address, (nuint)op.Length, op.Flags | Interop.Sys.MSG_DONTWAIT);
                 break;
@@ -330,18 +317,6 @@ internal sealed unsafe class EpollBackend : LoopBackend
         }
 
         return r >= 0 ? (int)r : -Marshal.GetLastPInvokeError();
-    }
-
-    private static int ConnectResult(int fd)
-    {
-        int error = 0;
-        uint length = sizeof(int);
-        if (Interop.Sys.GetSockOpt(fd, Interop.Sys.SOL_SOCKET, Interop.Sys.SO_ERROR, &error, &length) != 0)
-        {
-            return -Marshal.GetLastPInvokeError();
-        }
-
-        return -error;
     }
 
     public override void Wake()

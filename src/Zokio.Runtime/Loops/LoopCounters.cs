@@ -14,4 +14,5 @@ internal sealed class LoopCounters
     public long BytesSent;
     public long Stalls;
     public long HandOffs;
+    public long WorkItemFailures;
 }

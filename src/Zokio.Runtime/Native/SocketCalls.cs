@@ -59,6 +59,32 @@ internal static unsafe class SocketCalls
         return result >= 0 ? (int)result : -Marshal.GetLastPInvokeError();
     }
 
+    /// <summary>connect(2) on a non-blocking socket: 0, or -errno (-EINPROGRESS while the handshake runs).</summary>
+    public static int ConnectNonBlocking(int fd, EndPoint endPoint)
+    {
+        byte* address = stackalloc byte[SocketAddressCodec.MaxSize];
+        int length = SocketAddressCodec.Write(endPoint, new Span<byte>(address, SocketAddressCodec.MaxSize));
+        return Interop.Sys.Connect(fd, address, (uint)length) == 0 ? 0 : -Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>SO_ERROR as -errno (0 when none): the outcome of a non-blocking connect.</summary>
+    public static int GetPendingError(int fd)
+    {
+        int error = 0;
+        uint length = sizeof(int);
+        return Interop.Sys.GetSockOpt(fd, Interop.Sys.SOL_SOCKET, Interop.Sys.SO_ERROR, &error, &length) == 0 ? -error : -Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>
+    /// Makes the next close(2) of <paramref name="fd"/> abortive (SO_LINGER on with a zero timeout): the kernel sends an
+    /// RST and drops unsent data, as <c>Socket.Close(0)</c> does. Errors are ignored: the peer may be gone already.
+    /// </summary>
+    public static void TrySetAbortiveClose(int fd)
+    {
+        Interop.Linger linger = new() { OnOff = 1, Seconds = 0 };
+        Interop.Sys.SetSockOpt(fd, Interop.Sys.SOL_SOCKET, Interop.Sys.SO_LINGER, &linger, (uint)sizeof(Interop.Linger));
+    }
+
     /// <summary>shutdown(2), ignoring errors: it is used while tearing a connection down, when the peer may be gone.</summary>
     public static void TryShutdown(int fd, int how) => Interop.Sys.Shutdown(fd, how);
 

@@ -53,7 +53,8 @@ internal sealed partial class ZokioConnection
     {
         PipeWriter input = Input;
         bool lastReceiveFilledBuffer = false;
-        while (true)
+        // After an abort nothing wakes a new wait (an RST shuts nothing down): stop before submitting one.
+        while (!_shutdown)
         {
             Memory<byte> buffer;
             int received;

@@ -49,6 +49,14 @@ internal sealed partial class ZokioConnection
             ReadResult result = await output.ReadAsync();
             if (result.IsCanceled)
             {
+                // Abort(): what the application wrote before it aborted (HTTP/2's GOAWAY or RST_STREAM, say) still goes
+                // out if the socket takes it at once, as it would have on Kestrel's Sockets transport, which sends
+                // from the writing thread; then the connection closes.
+                if (!result.Buffer.IsEmpty)
+                {
+                    _socket.SendNow(result.Buffer);
+                }
+
                 break;
             }
 

@@ -19,13 +19,15 @@ internal sealed partial class ZokioConnection : ConnectionContext
     private readonly LoopSocket _socket;
     private readonly ILogger _logger;
     private readonly bool _waitForData;
+    private readonly bool _finOnError;
+    private readonly IDuplexPipe _originalTransport;
     private readonly CancellationTokenSource _connectionClosedTokenSource = new();
     private readonly TaskCompletionSource _waitForConnectionClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _shutdownLock = new();
     private IDictionary<object, object?>? _items;
     private string? _connectionId;
     private volatile Exception? _shutdownReason;
-    private bool _shutdown;
+    private volatile bool _shutdown;
     private bool _connectionClosedFired;
     private Task? _processing;
 
@@ -34,6 +36,7 @@ internal sealed partial class ZokioConnection : ConnectionContext
         _socket = socket;
         _logger = logger;
         _waitForData = options.WaitForDataBeforeAllocatingBuffer;
+        _finOnError = options.FinOnError;
         Loop = socket.Loop;
         LocalEndPoint = localEndPoint;
         RemoteEndPoint = remoteEndPoint;
@@ -48,7 +51,7 @@ internal sealed partial class ZokioConnection : ConnectionContext
         Pipe output = new(outputOptions);
         Input = input.Writer;
         Output = output.Reader;
-        Transport = new DuplexPipe(input.Reader, output.Writer);
+        Transport = _originalTransport = new DuplexPipe(input.Reader, output.Writer);
         Application = new DuplexPipe(output.Reader, input.Writer);
         Features = CreateFeatures();
     }
@@ -121,8 +124,9 @@ internal sealed partial class ZokioConnection : ConnectionContext
 
     public override async ValueTask DisposeAsync()
     {
-        Transport.Input.Complete();
-        Transport.Output.Complete();
+        // The pipes this transport made, not whatever Transport holds now: connection middleware may have replaced it.
+        _originalTransport.Input.Complete();
+        _originalTransport.Output.Complete();
         if (_processing is not null)
         {
             await _processing.ConfigureAwait(false);
@@ -132,11 +136,14 @@ internal sealed partial class ZokioConnection : ConnectionContext
     }
 
     /// <summary>
-    /// Records why the connection ends (the first reason wins) and shuts the socket down, which ends a pending receive.
-    /// The fd itself is closed only after both loops finish, so no operation ever targets a reused fd number.
+    /// Records why the connection ends (the first reason wins) and ends the socket's pending operations: with a FIN
+    /// when the send loop completed gracefully (<paramref name="reason"/> null) or <see cref="ZokioTransportOptions.FinOnError"/>
+    /// is set, otherwise with an RST, as Kestrel's Sockets transport does. The fd itself is closed only after both loops
+    /// finish, so no operation ever targets a reused fd number.
     /// </summary>
     private void Shutdown(Exception? reason)
     {
+        bool reset;
         lock (_shutdownLock)
         {
             if (_shutdown)
@@ -144,18 +151,36 @@ internal sealed partial class ZokioConnection : ConnectionContext
                 return;
             }
 
-            _shutdown = true;
             _shutdownReason = reason ?? new ConnectionAbortedException("The Zokio transport's send loop completed gracefully.");
-            TransportLog.ConnectionWriteFin(_logger, ConnectionId, _shutdownReason.Message);
+            _shutdown = true;
+            reset = !_finOnError && reason is not null;
+            if (reset)
+            {
+                TransportLog.ConnectionWriteRst(_logger, ConnectionId, _shutdownReason.Message);
+            }
+            else
+            {
+                TransportLog.ConnectionWriteFin(_logger, ConnectionId, _shutdownReason.Message);
+            }
         }
 
-        Loop.Schedule(static state =>
-        {
-            ZokioConnection connection = (ZokioConnection)state!;
-            connection._socket.Shutdown();
-            connection._socket.CancelPendingOperations();
-        }, this);
+        Loop.Schedule(reset ? s_reset : s_finish, this);
     }
+
+    private static readonly Action<object?> s_finish = static state =>
+    {
+        ZokioConnection connection = (ZokioConnection)state!;
+        connection._socket.Shutdown();
+        connection._socket.CancelPendingOperations();
+    };
+
+    private static readonly Action<object?> s_reset = static state =>
+    {
+        ZokioConnection connection = (ZokioConnection)state!;
+        // The close, once both loops have ended, sends the RST and drops what the socket has not sent.
+        connection._socket.SetAbortiveClose();
+        connection._socket.CancelPendingOperations();
+    };
 
     private void FireConnectionClosed()
     {
