@@ -77,8 +77,12 @@ public partial class DashboardBrowserTests
         return cells.Length == loops ? total : null;
     }
 
+    // Read in one script run: the page rebuilds the table every second, so element references taken one call earlier
+    // can already be gone (stale) by the next.
     private static string[] Cells(ChromeDriver browser, string field) =>
-        [.. browser.FindElements(By.CssSelector($"#loops tbody tr[data-loop] td[data-field='{field}']")).Select(cell => cell.Text)];
+        [.. ((IReadOnlyCollection<object>)browser.ExecuteScript(
+            $"return Array.from(document.querySelectorAll(\"#loops tbody tr[data-loop] td[data-field='{field}']\")).map(cell => cell.textContent);")!)
+            .Cast<string>()];
 
     [GeneratedRegex(@"WebApi listening on (?<h1>http://127\.0\.0\.1:\d+), (?<h2c>http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningLine();
