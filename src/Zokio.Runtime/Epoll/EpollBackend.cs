@@ -10,8 +10,9 @@ namespace Zokio.Runtime.Epoll;
 /// </summary>
 /// <remarks>
 /// Every fd is registered once for input and output with EPOLLET, so a busy connection costs no epoll_ctl calls.
-/// With edge triggering an fd is known to be idle only after a syscall returned EAGAIN, so "ready" flags start true
-/// and are cleared on EAGAIN only.
+/// With edge triggering an fd is known to be idle only after a syscall returned EAGAIN, so the write flag starts true
+/// and is cleared on EAGAIN only; the read flag starts false, because registering a readable fd raises its event at
+/// once. Direct syscalls on the loop (recv, accept4) report EAGAIN through <see cref="MarkNotReadable"/>.
 /// </remarks>
 internal sealed unsafe class EpollBackend : LoopBackend
 {
@@ -107,7 +108,12 @@ internal sealed unsafe class EpollBackend : LoopBackend
 
         if (isRead ? state.ReadReady : state.WriteReady)
         {
-            int r = operation.Kind is IoOperationKind.PollReadable or IoOperationKind.PollWritable ? 0 : Execute(operation);
+            int r = operation.Kind switch
+            {
+                IoOperationKind.PollReadable => ReadableMask(state),
+                IoOperationKind.PollWritable => WritableMask,
+                _ => Execute(operation),
+            };
             if (r != -Interop.Errno.EAGAIN)
             {
                 operation.OnCompleted(r);
@@ -207,6 +213,7 @@ internal sealed unsafe class EpollBackend : LoopBackend
             if ((ev.Events & (Interop.Sys.EPOLLIN | Interop.Sys.EPOLLRDHUP | Failure)) != 0)
             {
                 state.ReadReady = true;
+                state.PeerClosed |= (ev.Events & (Interop.Sys.EPOLLRDHUP | Interop.Sys.EPOLLHUP)) != 0;
                 Retry(state, isRead: true);
             }
 
@@ -230,7 +237,8 @@ internal sealed unsafe class EpollBackend : LoopBackend
 
         int result = operation.Kind switch
         {
-            IoOperationKind.PollReadable or IoOperationKind.PollWritable => 0,
+            IoOperationKind.PollReadable => ReadableMask(state),
+            IoOperationKind.PollWritable => WritableMask,
             _ => Execute(operation),
         };
 
@@ -291,6 +299,12 @@ internal sealed unsafe class EpollBackend : LoopBackend
         return state;
     }
 
+    // A readiness wait completes with the poll(2) mask, as io_uring's POLL_ADD does: POLLIN, plus POLLRDHUP once the peer
+    // has shut down its side, so a receive loop knows end of stream follows the data.
+    private const int WritableMask = 0x004;
+
+    private static int ReadableMask(FdState state) => 0x001 | (state.PeerClosed ? 0x2000 : 0);
+
     /// <summary>Performs the operation as a non-blocking syscall: the result, or -errno.</summary>
     private static int Execute(IoOperation op)
     {
@@ -337,7 +351,12 @@ internal sealed unsafe class EpollBackend : LoopBackend
     {
         public IoOperation? Reader;
         public IoOperation? Writer;
-        public bool ReadReady = true;
+        // Not readable until epoll says so: EPOLL_CTL_ADD reports an fd that is readable already at once (ep_insert
+        // polls it), so the first wait is accurate and its mask carries EPOLLRDHUP if the peer has shut down.
+        public bool ReadReady;
+
+        // The peer shut down its side (EPOLLRDHUP/EPOLLHUP seen): what is left to read ends with end of stream.
+        public bool PeerClosed;
         public bool WriteReady = true;
     }
 }

@@ -190,20 +190,31 @@ internal sealed partial class ZokioConnection : ConnectionContext
         }
 
         _connectionClosedFired = true;
-        // ConnectionClosed callbacks are user code: run them on the thread pool, as the Sockets transport does.
-        ThreadPool.UnsafeQueueUserWorkItem(static connection =>
+        if (Loop.ApplicationScheduler == PipeScheduler.ThreadPool)
         {
-            try
-            {
-                connection._connectionClosedTokenSource.Cancel();
-            }
-            catch (Exception ex)
-            {
-                TransportLog.UnexpectedError(connection._logger, connection.ConnectionId, ex);
-            }
+            // The application runs on the thread pool: so do the ConnectionClosed callbacks, as on the Sockets transport.
+            ThreadPool.UnsafeQueueUserWorkItem(static connection => connection.CancelConnectionClosed(), this, preferLocal: false);
+            return;
+        }
 
-            connection._waitForConnectionClosed.TrySetResult();
-        }, this, preferLocal: false);
+        // The application runs on this loop: tell Kestrel now, before the loop runs any more of it, so it sees the bytes
+        // and the end of the connection in the order they arrived (a request followed by the client's FIN is then
+        // aborted before it can answer, as on the Sockets transport, not cut off halfway through its response).
+        CancelConnectionClosed();
+    }
+
+    private void CancelConnectionClosed()
+    {
+        try
+        {
+            _connectionClosedTokenSource.Cancel();
+        }
+        catch (Exception ex)
+        {
+            TransportLog.UnexpectedError(_logger, ConnectionId, ex);
+        }
+
+        _waitForConnectionClosed.TrySetResult();
     }
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
