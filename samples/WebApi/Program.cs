@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -7,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Zokio.Http;
 using Zokio.Samples.WebApi;
 using Zokio.Samples.WebApi.Services;
+using Zokio.Samples.WebApi.TechEmpower;
 
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 
@@ -15,6 +15,8 @@ WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseZokio();
 
 builder.Services.AddGrpc();
+// TechEmpower's database tests, only when ConnectionStrings:Db is set (bench/db/setup.sh prints one).
+builder.AddTechEmpowerDatabase();
 
 // Operating it (issue 12): /healthz for Kubernetes probes; the live dashboard at /zokio, mapped below.
 builder.Services.AddHealthChecks();
@@ -35,17 +37,10 @@ app.MapPost("/echo", static async (HttpContext context) =>
     await context.Request.Body.CopyToAsync(context.Response.Body, context.RequestAborted);
 });
 
-app.Map("/ws", static async (HttpContext context) =>
-{
-    if (!context.WebSockets.IsWebSocketRequest)
-    {
-        context.Response.StatusCode = StatusCodes.Status400BadRequest;
-        return;
-    }
+app.MapWebSocketEcho("/ws");
 
-    using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
-    await WebSocketEcho.RunAsync(socket, context.RequestAborted);
-});
+app.MapUpload();
+app.MapTechEmpowerDatabase();
 
 app.MapGrpcService<GreeterService>();
 

@@ -42,11 +42,11 @@ internal sealed partial class ZokioConnection : ConnectionContext
         RemoteEndPoint = remoteEndPoint;
         ConnectionClosed = _connectionClosedTokenSource.Token;
 
-        // The loop is the scheduler of the transport's side of both pipes; the application's side follows
-        // ApplicationScheduling (the loop, the thread pool, or adaptive).
+        // The loop is the scheduler of the transport's side of both pipes (the send loop also runs on a thread that
+        // flushes from outside the loop: SendScheduler); the application's side follows ApplicationScheduling.
         PipeScheduler application = Loop.ApplicationScheduler;
         PipeOptions inputOptions = new(Loop.MemoryPool, application, Loop, options.MaxReadBufferSize, options.MaxReadBufferSize / 2, useSynchronizationContext: false);
-        PipeOptions outputOptions = new(Loop.MemoryPool, Loop, application, options.MaxWriteBufferSize, options.MaxWriteBufferSize / 2, useSynchronizationContext: false);
+        PipeOptions outputOptions = new(Loop.MemoryPool, new SendScheduler(Loop), application, options.MaxWriteBufferSize, options.MaxWriteBufferSize / 2, useSynchronizationContext: false);
         Pipe input = new(inputOptions);
         Pipe output = new(outputOptions);
         Input = input.Writer;
