@@ -1,4 +1,4 @@
-using System.Net.WebSockets;
+using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Zokio.Http;
 using Zokio.Samples.WebApi;
 using Zokio.Samples.WebApi.Services;
+using Zokio.Samples.WebApi.TechEmpower;
 
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 
@@ -14,6 +15,11 @@ WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseZokio();
 
 builder.Services.AddGrpc();
+// TechEmpower's database tests, only when ConnectionStrings:Db is set (bench/db/setup.sh prints one).
+builder.AddTechEmpowerDatabase();
+
+// Operating it (issue 12): /healthz for Kubernetes probes; the live dashboard at /zokio, mapped below.
+builder.Services.AddHealthChecks();
 
 WebApplication app = builder.Build();
 
@@ -31,20 +37,24 @@ app.MapPost("/echo", static async (HttpContext context) =>
     await context.Request.Body.CopyToAsync(context.Response.Body, context.RequestAborted);
 });
 
-app.Map("/ws", static async (HttpContext context) =>
-{
-    if (!context.WebSockets.IsWebSocketRequest)
-    {
-        context.Response.StatusCode = StatusCodes.Status400BadRequest;
-        return;
-    }
+app.MapWebSocketEcho("/ws");
 
-    using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
-    await WebSocketEcho.RunAsync(socket, context.RequestAborted);
-});
+app.MapUpload();
+app.MapTechEmpowerDatabase();
 
 app.MapGrpcService<GreeterService>();
 app.MapFiles();
+
+// Operating it (issue 12): health checks for probes, and Zokio's live dashboard, an admin page: it answers loopback
+// clients on the HTTP/1.1 endpoint only, and anyone else gets 404 as if it did not exist.
+app.MapHealthChecks("/healthz");
+app.MapZokioDashboard("/zokio").Add(static endpoint =>
+{
+    RequestDelegate dashboard = endpoint.RequestDelegate!;
+    endpoint.RequestDelegate = context => context.Request.Protocol == "HTTP/1.1" && context.Connection.RemoteIpAddress is { } client && IPAddress.IsLoopback(client)
+        ? dashboard(context)
+        : Results.NotFound().ExecuteAsync(context);
+});
 
 await app.StartAsync();
 

@@ -12,20 +12,22 @@ internal sealed class ZokioMeterReader : IDisposable
 
     private readonly MeterListener _listener = new();
     private readonly Dictionary<string, long> _values = [];
+    private readonly HashSet<string> _published = [];
     private readonly Lock _lock = new();
 
     public ZokioMeterReader()
     {
         // The instruments are created by ZokioMetrics' static constructor; run it so they are published to this listener now.
         RuntimeHelpers.RunClassConstructor(typeof(ZokioMetrics).TypeHandle);
-        _listener.InstrumentPublished = static (instrument, listener) =>
+        _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Name == ZokioMetrics.MeterName)
             {
+                _published.Add(instrument.Name);
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        // One measurement per loop (tag zokio.loop): the reader reports their sum.
+        // One measurement per loop (tag zokio.loop): the reader reports their sum, 0 while no loop runs.
         _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => _values[instrument.Name] = _values.GetValueOrDefault(instrument.Name) + value);
         _listener.Start();
     }
@@ -36,8 +38,8 @@ internal sealed class ZokioMeterReader : IDisposable
         {
             _values.Clear();
             _listener.RecordObservableInstruments();
-            return _values.TryGetValue(instrument, out long value)
-                ? value
+            return _published.Contains(instrument)
+                ? _values.GetValueOrDefault(instrument)
                 : throw new InvalidOperationException($"The Zokio meter published no instrument named {instrument}.");
         }
     }

@@ -157,13 +157,6 @@ internal sealed unsafe class FileOperation : IoOperation, IValueTaskSource<int>,
     void IThreadPoolWorkItem.Execute()
     {
         _threadPoolResult = CallBlocking();
-        if (_loop.IsStopping)
-        {
-            // A stopping loop may never run what is queued now; finishing here beats a wait that never ends.
-            Finish(_threadPoolResult);
-            return;
-        }
-
         _loop.Schedule(s_finish, this);
     }
 

@@ -25,7 +25,7 @@ public sealed partial class EventLoop
     public Task<T> Spawn<T>(Func<Task<T>> work)
     {
         ArgumentNullException.ThrowIfNull(work);
-        if (IsStopping)
+        if (_stopRequested)
         {
             throw new ObjectDisposedException(nameof(EventLoop), $"Event loop {Index} is stopping; it takes no new work.");
         }
@@ -53,12 +53,6 @@ public sealed partial class EventLoop
     /// <exception cref="InvalidOperationException">Called off a loop thread (see <see cref="Current"/>).</exception>
     public static LoopYieldAwaitable Yield() =>
         new(Current ?? throw new InvalidOperationException("EventLoop.Yield() re-queues on the current loop; call it on a loop thread (in spawned work, or a handler running on Zokio's loops). Elsewhere use Task.Yield()."));
-
-    /// <summary>True once the loop has been asked to stop: work queued from now on may never run.</summary>
-    internal bool IsStopping => _stopRequested;
-
-    /// <summary>True once the loop's thread has exited: nothing queued to it will run.</summary>
-    internal bool HasStopped => _stopped.Task.IsCompleted;
 
     /// <summary>How busy the loop is for placing spawned work: queued items plus spawned tasks not yet finished.</summary>
     internal long Load => Volatile.Read(ref _spawnedRunning) + QueueLength;

@@ -6,17 +6,7 @@ namespace Zokio.Runtime.Loops;
 /// </summary>
 internal sealed class LoopSynchronizationContext(EventLoop loop) : SynchronizationContext
 {
-    public override void Post(SendOrPostCallback d, object? state)
-    {
-        if (loop.HasStopped)
-        {
-            // A stopped loop runs nothing more: code that awaited its own group's disposal on the loop resumes here.
-            ThreadPool.UnsafeQueueUserWorkItem(static s => s.d(s.state), (d, state), preferLocal: false);
-            return;
-        }
-
-        loop.Post(d, state);
-    }
+    public override void Post(SendOrPostCallback d, object? state) => loop.Post(d, state);
 
     public override void Send(SendOrPostCallback d, object? state)
     {

@@ -5,17 +5,8 @@ internal sealed class LoopTaskScheduler(EventLoop loop) : TaskScheduler
 {
     public override int MaximumConcurrencyLevel => 1;
 
-    protected override void QueueTask(Task task)
-    {
-        if (loop.HasStopped)
-        {
-            // As LoopSynchronizationContext: a stopped loop runs nothing more, so the task runs on the thread pool.
-            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Scheduler.TryExecuteTask(s.Task), (Scheduler: this, Task: task), preferLocal: false);
-            return;
-        }
-
+    protected override void QueueTask(Task task) =>
         loop.ScheduleApplication(state => TryExecuteTask((Task)state!), task);
-    }
 
     protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) =>
         loop.IsOnLoopThread && TryExecuteTask(task);

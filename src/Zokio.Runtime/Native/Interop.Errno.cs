@@ -26,6 +26,7 @@ internal static partial class Interop
         internal const int EROFS = 30;
         internal const int EPIPE = 32;
         internal const int ENAMETOOLONG = 36;
+        internal const int EPROTO = 71;
         internal const int ENOSYS = 38;
         internal const int ETIME = 62;
         internal const int ENOTSOCK = 88;
