@@ -109,8 +109,10 @@ internal static class FileEndpoints
     {
         private readonly string _prefix = Path.TrimEndingDirectorySeparator(path) + Path.DirectorySeparatorChar;
 
-        // The folder itself may be a link (a deployment's "current" symlink, say): its target counts as inside too.
-        private readonly string _realPrefix = Path.TrimEndingDirectorySeparator(Directory.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path) + Path.DirectorySeparatorChar;
+        // The folder itself may be a link (a deployment's "current" symlink, say): its target counts as inside too. A
+        // folder that does not exist (a published app without one) serves nothing: every name is 404.
+        private readonly string _realPrefix = Path.TrimEndingDirectorySeparator(
+            (Directory.Exists(path) ? Directory.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName : null) ?? path) + Path.DirectorySeparatorChar;
 
         /// <summary>The full path of the file <paramref name="name"/> names, or null when it could lead outside the folder.</summary>
         /// <remarks>

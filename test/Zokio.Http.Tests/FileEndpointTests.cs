@@ -67,6 +67,15 @@ public sealed class FileEndpointTests : IDisposable
         Assert.Equal(404, (await RawGetAsync(host, "/files/sub")).Status);
     }
 
+    [Theory, MemberData(nameof(Transports))]
+    public async Task Without_the_folder_the_app_starts_and_every_file_is_404(string transport)
+    {
+        // A published app run from a folder with no "files" in it must still serve everything else.
+        Directory.Delete(_root, recursive: true);
+        await using TestHost host = await StartAsync(transport);
+        Assert.Equal(404, (await RawGetAsync(host, "/files/hello.txt")).Status);
+    }
+
     public static TheoryData<string, string> Escapes()
     {
         TheoryData<string, string> data = new();

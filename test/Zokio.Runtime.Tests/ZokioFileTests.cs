@@ -238,6 +238,19 @@ public sealed class ZokioFileTests : IDisposable
         await file.DisposeAsync();
     }
 
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_file_disposed_after_its_group_stopped_is_still_closed(LoopBackendKind backend)
+    {
+        EventLoopGroup group = Backends.Start(backend);
+        string path = Path.Combine(_directory, "late.bin");
+        await File.WriteAllBytesAsync(path, new byte[16]);
+        ZokioFile file = await ZokioFile.OpenAsync(path, FileMode.Open, FileAccess.Read, group.Loops[0]);
+        await group.DisposeAsync();
+
+        await file.DisposeAsync().AsTask().WaitAsync(Backends.Timeout);
+        Assert.False(IsOpen(path));
+    }
+
     /// <summary>Whether any fd of this process refers to <paramref name="path"/>.</summary>
     private static bool IsOpen(string path)
     {

@@ -156,7 +156,16 @@ internal sealed unsafe class FileOperation : IoOperation, IValueTaskSource<int>,
     /// <summary>The thread-pool path: the blocking syscall here, the completion on the loop.</summary>
     void IThreadPoolWorkItem.Execute()
     {
-        _threadPoolResult = CallBlocking();
+        try
+        {
+            _threadPoolResult = CallBlocking();
+        }
+        catch (EntryPointNotFoundException)
+        {
+            // A libc without statx(2) (musl before 1.2.5): the call fails like a kernel without it would.
+            _threadPoolResult = -Interop.Errno.ENOSYS;
+        }
+
         _loop.Schedule(s_finish, this);
     }
 
