@@ -190,9 +190,9 @@ public sealed partial class EventLoop : PipeScheduler
         _loopThread = self;
         Volatile.Write(ref _ownerThreadId, Environment.CurrentManagedThreadId);
         t_current = this;
-        if (Options.PinThreads)
+        if (_group.PinCpu(Index) is int cpu)
         {
-            Native.ThreadAffinity.TryPinCurrentThread(Index % Environment.ProcessorCount);
+            Native.ThreadAffinity.TryPinCurrentThread(cpu);
         }
 
         if (Options.ApplicationScheduling != ApplicationScheduling.ThreadPool)
