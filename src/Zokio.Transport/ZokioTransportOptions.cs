@@ -51,6 +51,17 @@ public class ZokioTransportOptions : EventLoopGroupOptions
     /// </remarks>
     public bool ReusePort { get; set; }
 
+    /// <summary>
+    /// Closes an aborted connection with a FIN (a graceful shutdown) instead of a reset. When false, an abort (Kestrel's
+    /// <c>ConnectionContext.Abort</c>, for a request that broke a limit or a handler that called <c>Abort</c>) closes the
+    /// socket with linger 0, so the peer sees a reset.
+    /// </summary>
+    /// <remarks>
+    /// Defaults to false, as <c>SocketTransportOptions.FinOnError</c>: a peer that is not reading never sees a FIN, and
+    /// clients rely on the reset to tell an aborted response from a complete one.
+    /// </remarks>
+    public bool FinOnError { get; set; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting, its value and the valid range.</summary>
     /// <param name="prefix">Prefix for option names in messages, such as "Zokio:".</param>
     public override void Validate(string prefix = "")
