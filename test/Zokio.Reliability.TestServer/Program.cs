@@ -16,7 +16,8 @@ using Zokio.Runtime.Loops;
 // for Kestrel's Sockets transport), plus --deny-syscall=NAME to run under a seccomp filter refusing that syscall.
 //
 // Talks to the test through lines: on stdout "listening PORT" once serving, "block-started on-loop=BOOL" when GET /block
-// starts, and the log; on stdin "release" lets one blocked GET /block return, "stop" (or the end of stdin) stops the host.
+// starts, "handoffs=N" whenever zokio.loop.handoffs changes, and the log; on stdin "release" lets one blocked GET /block
+// return, "stop" (or the end of stdin) stops the host.
 string? denied = args.FirstOrDefault(a => a.StartsWith("--deny-syscall=", StringComparison.Ordinal))?["--deny-syscall=".Length..];
 if (denied is not null)
 {
@@ -55,7 +56,6 @@ app.MapGet("/big/{mebibytes:int}", static async (HttpContext context, int mebiby
         await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
     }
 });
-app.MapGet("/stats", () => $"handoffs={meter.Read(ZokioMeterReader.LoopHandOffs)}");
 
 await app.StartAsync();
 string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
@@ -78,6 +78,29 @@ Thread commands = new(() =>
     Name = "commands",
 };
 commands.Start();
+
+// Reports every change of zokio.loop.handoffs as it happens, so the test can wait for a hand-off without a request
+// (a request may be exactly what a broken hand-off leaves unanswered).
+Thread handOffs = new(() =>
+{
+    long reported = 0;
+    while (!app.Lifetime.ApplicationStopping.IsCancellationRequested)
+    {
+        long now = meter.Read(ZokioMeterReader.LoopHandOffs);
+        if (now != reported)
+        {
+            reported = now;
+            Console.WriteLine($"handoffs={now}");
+        }
+
+        app.Lifetime.ApplicationStopping.WaitHandle.WaitOne(10);
+    }
+})
+{
+    IsBackground = true,
+    Name = "hand-off reporter",
+};
+handOffs.Start();
 
 await app.WaitForShutdownAsync();
 return 0;

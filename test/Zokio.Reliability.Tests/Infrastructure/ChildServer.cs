@@ -42,6 +42,31 @@ internal sealed class ChildServer : IAsyncDisposable
     /// <summary>Starts the server with <paramref name="arguments"/> and waits until it listens.</summary>
     public static async Task<ChildServer> StartAsync(params string[] arguments)
     {
+        ChildServer server = Launch(arguments);
+        try
+        {
+            string listening = await server.WaitForLineAsync(line => line.StartsWith("listening ", StringComparison.Ordinal), 0);
+            server.Port = int.Parse(listening["listening ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Runs the server with <paramref name="arguments"/> when it is expected to stop by itself (a failed start).</summary>
+    public static async Task<(int ExitCode, string[] Output)> RunToExitAsync(params string[] arguments)
+    {
+        await using ChildServer server = Launch(arguments);
+        await server.SendCommandAsync("stop");
+        int exitCode = await server.StopAsync();
+        return (exitCode, server.Output);
+    }
+
+    private static ChildServer Launch(string[] arguments)
+    {
         ProcessStartInfo start = new(DotnetHost())
         {
             RedirectStandardInput = true,
@@ -61,17 +86,7 @@ internal sealed class ChildServer : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => server.Add(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        try
-        {
-            string listening = await server.WaitForLineAsync(line => line.StartsWith("listening ", StringComparison.Ordinal), 0);
-            server.Port = int.Parse(listening["listening ".Length..], System.Globalization.CultureInfo.InvariantCulture);
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
+        return server;
     }
 
     /// <summary>Every line the server wrote so far (stdout and stderr).</summary>

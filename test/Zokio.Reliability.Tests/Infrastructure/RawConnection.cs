@@ -21,21 +21,28 @@ internal enum ConnectionEnd
 internal sealed class RawConnection : IDisposable
 {
     private readonly Socket _socket;
-    private readonly byte[] _buffer = new byte[64 * 1024];
+    private readonly byte[] _buffer;
     private int _start;
     private int _end;
 
-    private RawConnection(Socket socket) => _socket = socket;
+    private RawConnection(Socket socket, int bufferSize)
+    {
+        _socket = socket;
+        _buffer = new byte[bufferSize];
+    }
 
     public Socket Socket => _socket;
 
-    public static async Task<RawConnection> ConnectAsync(int port, CancellationToken cancellationToken)
+    /// <param name="port">The server's loopback port.</param>
+    /// <param name="cancellationToken">Ends the connect.</param>
+    /// <param name="bufferSize">Receive buffer; a response head must fit in it.</param>
+    public static async Task<RawConnection> ConnectAsync(int port, CancellationToken cancellationToken, int bufferSize = 64 * 1024)
     {
         Socket socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
-            return new RawConnection(socket);
+            return new RawConnection(socket, bufferSize);
         }
         catch
         {
@@ -84,7 +91,7 @@ internal sealed class RawConnection : IDisposable
         {
             if (_end - _start == _buffer.Length)
             {
-                throw new InvalidDataException("The response head is larger than 64 KiB.");
+                throw new InvalidDataException($"The response head is larger than the {_buffer.Length}-byte buffer.");
             }
 
             if (await FillAsync(cancellationToken) == 0)
