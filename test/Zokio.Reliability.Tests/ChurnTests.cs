@@ -5,7 +5,8 @@ namespace Zokio.Reliability.Tests;
 
 public class ChurnTests
 {
-    [Theory, MemberData(nameof(Transports.WithSockets), MemberType = typeof(Transports))]
+    // Zokio's own bookkeeping (descriptors, pool blocks): Sockets has no pool to check, and its run would double the time.
+    [Theory, MemberData(nameof(Transports.Zokio), MemberType = typeof(Transports))]
     public async Task Fifty_thousand_short_connections_leave_sockets_and_pool_memory_where_they_started(ServerTransport transport)
     {
         const int Connections = 50_000;
@@ -36,10 +37,7 @@ public class ChurnTests
         })));
 
         Assert.Equal(Connections, served);
-        if (transport != ServerTransport.Sockets)
-        {
-            Assert.True(meter.Read(ZokioMeterReader.ConnectionsAccepted) - acceptedBefore >= Connections, "Zokio did not accept every connection.");
-        }
+        Assert.True(meter.Read(ZokioMeterReader.ConnectionsAccepted) - acceptedBefore >= Connections, "Zokio did not accept every connection.");
 
         await leaks.AssertNothingLeakedAsync();
     }
