@@ -90,8 +90,7 @@ public class BadInputTests
         await using ReliabilityHost host = await StartAsync(transport, HttpProtocols.Http2);
         using CancellationTokenSource timeout = new(ReliabilityHost.Timeout);
         using RawConnection connection = await RawConnection.ConnectAsync(host.Port, timeout.Token);
-        await connection.SendAsync(Http2Frames.PrefaceAndSettings(), timeout.Token);
-        Task<string> outcome = ReadOutcomeAsync(connection, timeout.Token);
+        Task<string> outcome = await StartHttp2Async(connection, timeout.Token);
 
         // The "rapid reset" pattern (CVE-2023-44487): each stream starts a request whose handler waits, then is cancelled.
         const int Streams = 10_000;
@@ -127,8 +126,7 @@ public class BadInputTests
         await using ReliabilityHost host = await StartAsync(transport, HttpProtocols.Http2);
         using CancellationTokenSource timeout = new(ReliabilityHost.Timeout);
         using RawConnection connection = await RawConnection.ConnectAsync(host.Port, timeout.Token);
-        await connection.SendAsync(Http2Frames.PrefaceAndSettings(), timeout.Token);
-        Task<string> outcome = ReadOutcomeAsync(connection, timeout.Token);
+        Task<string> outcome = await StartHttp2Async(connection, timeout.Token);
 
         const int Frames = 100_000;
         byte[] settings = Http2Frames.Frame(Http2Frames.Settings, 0, 0, []);
@@ -191,6 +189,13 @@ public class BadInputTests
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
         Assert.Equal("served", await client.GetStringAsync("/"));
+    }
+
+    /// <summary>Sends the HTTP/2 preface and SETTINGS, and starts reading the connection's outcome (<see cref="ReadOutcomeAsync"/>).</summary>
+    private static async Task<Task<string>> StartHttp2Async(RawConnection connection, CancellationToken cancellationToken)
+    {
+        await connection.SendAsync(Http2Frames.PrefaceAndSettings(), cancellationToken);
+        return ReadOutcomeAsync(connection, cancellationToken);
     }
 
     /// <summary>Reads frames until the server's PING ACK, its GOAWAY or the end of the connection, and says which came.</summary>

@@ -17,23 +17,14 @@ public class PeerFaultTests
         TaskCompletionSource<string> handlerOutcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
         WebApplication app = ReliabilityHost.CreateBuilder(transport).Build();
         app.MapGet("/", () => "served");
-        app.MapPost("/upload", async (HttpContext context) =>
+        app.MapPost("/upload", (HttpContext context) => RecordOutcomeAsync(handlerOutcome, "the whole body was read", async () =>
         {
             byte[] buffer = new byte[16 * 1024];
-            try
+            while (await context.Request.Body.ReadAsync(buffer, context.RequestAborted) > 0)
             {
-                while (await context.Request.Body.ReadAsync(buffer, context.RequestAborted) > 0)
-                {
-                    bodyStarted.TrySetResult();
-                }
-
-                handlerOutcome.TrySetResult("the whole body was read");
+                bodyStarted.TrySetResult();
             }
-            catch (Exception ex)
-            {
-                handlerOutcome.TrySetResult(ex.GetType().FullName!);
-            }
-        });
+        }));
         await using ReliabilityHost host = await ReliabilityHost.StartAsync(app);
         await using LeakWatch leaks = await LeakWatch.StartAsync(transport, host);
         using CancellationTokenSource timeout = new(ReliabilityHost.Timeout);
@@ -57,18 +48,7 @@ public class PeerFaultTests
         TaskCompletionSource<string> handlerOutcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
         WebApplication app = ReliabilityHost.CreateBuilder(transport).Build();
         app.MapGet("/", () => "served");
-        app.MapGet("/big", async (HttpContext context) =>
-        {
-            try
-            {
-                await WritePatternAsync(context, 64L * BodyPattern.MiB);
-                handlerOutcome.TrySetResult("the whole response was written");
-            }
-            catch (Exception ex)
-            {
-                handlerOutcome.TrySetResult(ex.GetType().FullName!);
-            }
-        });
+        app.MapGet("/big", (HttpContext context) => RecordOutcomeAsync(handlerOutcome, "the whole response was written", () => WritePatternAsync(context, 64L * BodyPattern.MiB)));
         await using ReliabilityHost host = await ReliabilityHost.StartAsync(app);
         await using LeakWatch leaks = await LeakWatch.StartAsync(transport, host);
         using CancellationTokenSource timeout = new(ReliabilityHost.Timeout);
@@ -151,18 +131,7 @@ public class PeerFaultTests
         TaskCompletionSource<string> handlerOutcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
         WebApplication app = ReliabilityHost.CreateBuilder(transport).Build();
         app.MapGet("/", () => "served");
-        app.MapGet("/huge", async (HttpContext context) =>
-        {
-            try
-            {
-                await WritePatternAsync(context, ResponseLength, progress);
-                handlerOutcome.TrySetResult("the whole response was written");
-            }
-            catch (Exception ex)
-            {
-                handlerOutcome.TrySetResult(ex.GetType().FullName!);
-            }
-        });
+        app.MapGet("/huge", (HttpContext context) => RecordOutcomeAsync(handlerOutcome, "the whole response was written", () => WritePatternAsync(context, ResponseLength, progress)));
         await using ReliabilityHost host = await ReliabilityHost.StartAsync(app);
         using CancellationTokenSource timeout = new(ReliabilityHost.Timeout);
         await AssertServedAsync(host, timeout.Token);
@@ -183,6 +152,20 @@ public class PeerFaultTests
         // The client left: the handler's pending write must end, and with it the handler (on Sockets the writes after
         // the reset complete without sending, so "the whole response was written" is a valid end too).
         await handlerOutcome.Task.WaitAsync(timeout.Token);
+    }
+
+    /// <summary>Runs a handler's <paramref name="work"/> and records how it ended: <paramref name="completed"/>, or the exception's type.</summary>
+    private static async Task RecordOutcomeAsync(TaskCompletionSource<string> outcome, string completed, Func<Task> work)
+    {
+        try
+        {
+            await work();
+            outcome.TrySetResult(completed);
+        }
+        catch (Exception ex)
+        {
+            outcome.TrySetResult(ex.GetType().FullName!);
+        }
     }
 
     private static async Task WritePatternAsync(HttpContext context, long length, ProgressProbe? progress = null)
