@@ -3,7 +3,14 @@
 # loopback, following /work/shared/BENCH.md. See bench/README.md for how to read the output.
 #
 # Usage: bench/run.sh [--rounds N] [--duration S] [--warmup S] [--unpinned]
-#                     [--servers zokio,zokio-epoll,sockets,nginx] [scenario...]
+#                     [--servers zokio,zokio-epoll,sockets,nginx] [--rate REQ_PER_S]
+#                     [--db-options 'Npgsql;Options'] [scenario...]
+#
+#   --rate R        fixed-rate mode: send R req/s (messages/s for ws-echo) instead of as many as the server
+#                   answers, to compare p99 at equal load; pick R below the slowest server's maximum
+#   --db-options    appended to the database scenarios' connection string, e.g. 'Multiplexing=true'
+#   servers zokio-loop and zokio-threadpool: Zokio io_uring with ApplicationScheduling=Loop / ThreadPool
+#   (zokio itself runs the default, Adaptive); scenario 'upload' means upload-1mib and upload-20mib
 #
 # Environment overrides (mostly for testing the harness itself):
 #   ZOKIO_BENCH_APP_DLL          run this app instead of building samples/WebApi
@@ -15,12 +22,18 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$BENCH_DIR")
 RESULTS_DIR="$BENCH_DIR/results"
 
-ALL_SCENARIOS=(plaintext plaintext-pipelined json echo-post h2c h2-tls grpc-unary many-connections connect-rate)
-ALL_SERVERS=(zokio zokio-epoll zokio-reuseport sockets nginx)
+ALL_SCENARIOS=(plaintext plaintext-pipelined json echo-post h2c h2-tls grpc-unary many-connections connect-rate
+               limited-conn grpc-stream h2c-post db queries-20 fortunes updates-20 upload-1mib upload-20mib ws-echo)
+ALL_SERVERS=(zokio zokio-epoll zokio-reuseport zokio-loop zokio-threadpool sockets nginx)
 DEFAULT_SERVERS=(zokio zokio-epoll sockets nginx)
-H2_SCENARIOS=" h2c h2-tls grpc-unary "
+H2_SCENARIOS=" h2c h2-tls grpc-unary grpc-stream h2c-post "
 # nginx is the baseline only where it can serve the same bytes without an app behind it.
-NGINX_SCENARIOS=" plaintext plaintext-pipelined json many-connections connect-rate "
+NGINX_SCENARIOS=" plaintext plaintext-pipelined json many-connections connect-rate limited-conn "
+# TechEmpower's database tests: they need bench/db/setup.sh's PostgreSQL.
+DB_SCENARIOS=" db queries-20 fortunes updates-20 "
+# Messages per SayHellos call in grpc-stream, and the h2c-post body.
+GRPC_STREAM_MESSAGES=100
+H2C_POST_BYTES=65536
 
 ROUNDS=3
 DURATION=10
@@ -28,6 +41,10 @@ WARMUP=5
 PINNED=1
 SERVERS=("${DEFAULT_SERVERS[@]}")
 SCENARIOS=()
+RATE=""
+DB_OPTIONS=""
+DB_CONNECTION=""
+DB_STARTED=0
 
 H1_PORT=${ZOKIO_BENCH_H1_PORT:-18080}
 H2C_PORT=${ZOKIO_BENCH_H2C_PORT:-18081}
@@ -50,7 +67,7 @@ HAVE_H2LOAD=1
 FAILED_RUNS=()
 
 usage() {
-    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 die() {
@@ -66,12 +83,20 @@ parse_args() {
             --warmup) WARMUP=$2; shift 2 ;;
             --unpinned) PINNED=0; shift ;;
             --servers) IFS=, read -r -a SERVERS <<<"$2"; shift 2 ;;
+            --rate) RATE=$2; shift 2 ;;
+            --db-options) DB_OPTIONS=$2; shift 2 ;;
             -h|--help) usage; exit 0 ;;
             -*) die "unknown option '$1' (see --help)" ;;
+            upload) SCENARIOS+=(upload-1mib upload-20mib); shift ;;
             *) SCENARIOS+=("$1"); shift ;;
         esac
     done
     ((${#SCENARIOS[@]})) || SCENARIOS=("${ALL_SCENARIOS[@]}")
+    if [[ -n $RATE ]]; then
+        [[ $RATE =~ ^[1-9][0-9]*$ ]] || die "--rate must be a positive whole number of requests per second; got '$RATE'."
+        [[ " ${SCENARIOS[*]} " != *" plaintext-pipelined "* ]] ||
+            die "--rate cannot pace plaintext-pipelined: wrk sends 16 requests per write there. Leave it out of a fixed-rate run."
+    fi
 
     [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--rounds must be a positive integer; got '$ROUNDS'."
     [[ $DURATION =~ ^[1-9][0-9]*$ ]] || die "--duration must be a positive number of seconds; got '$DURATION'."
@@ -141,9 +166,35 @@ build() {
         APP_DLL="$REPO_DIR/samples/WebApi/bin/Release/net10.0/WebApi.dll"
     fi
     # Built up front so a broken report tool fails before spending minutes on load.
-    echo "Building bench/Zokio.BenchReport (Release) ..."
-    dotnet build -c Release "$BENCH_DIR/Zokio.BenchReport" -nologo -v quiet >"$RUN_TMP/build-report.log" 2>&1 ||
-        { tail -30 "$RUN_TMP/build-report.log" >&2; die "building bench/Zokio.BenchReport failed."; }
+    echo "Building bench/Zokio.BenchReport and bench/Zokio.BenchClient (Release) ..."
+    local project
+    for project in Zokio.BenchReport Zokio.BenchClient; do
+        dotnet build -c Release "$BENCH_DIR/$project" -nologo -v quiet >"$RUN_TMP/build-$project.log" 2>&1 ||
+            { tail -30 "$RUN_TMP/build-$project.log" >&2; die "building bench/$project failed."; }
+    done
+    CLIENT_DLL="$BENCH_DIR/Zokio.BenchClient/bin/Release/net10.0/Zokio.BenchClient.dll"
+}
+
+# PostgreSQL for the database scenarios (bench/db/setup.sh), pinned with the load generator so the server's core
+# runs only the server. Stopped at the end if this run started it.
+start_database() {
+    local scenario needed=0
+    for scenario in "${SCENARIOS[@]}"; do
+        [[ $DB_SCENARIOS == *" $scenario "* ]] && needed=1
+    done
+    ((needed)) || return 0
+    "$BENCH_DIR/db/setup.sh" status >/dev/null 2>&1 || DB_STARTED=1
+    echo "Starting PostgreSQL (bench/db/setup.sh) ..."
+    DB_CONNECTION=$("$BENCH_DIR/db/setup.sh" 2>"$RUN_TMP/db-setup.log" | tail -1) ||
+        { cat "$RUN_TMP/db-setup.log" >&2; die "bench/db/setup.sh failed; the database scenarios cannot run."; }
+    [[ -z $DB_OPTIONS ]] || DB_CONNECTION="$DB_CONNECTION;$DB_OPTIONS"
+    if ((PINNED)); then
+        local pid
+        # Backends are forked from the postmaster and inherit its affinity; pin the ones already running too.
+        for pid in $(proc_tree "$("$BENCH_DIR/db/setup.sh" pid)"); do
+            taskset -a -p -c 1 "$pid" >/dev/null
+        done
+    fi
 }
 
 make_inputs() {
@@ -156,6 +207,10 @@ make_inputs() {
 
     # gRPC-framed HelloRequest{name="World"}: flag 0, big-endian length 7, then field 1 (0x0a), len 5.
     printf '\x00\x00\x00\x00\x07\x0a\x05World' >"$RUN_TMP/grpc-hello.bin"
+    # The same with field 2 (count, tag 0x10) = GRPC_STREAM_MESSAGES, a one-byte varint (so at most 127): length 9.
+    printf "\\x00\\x00\\x00\\x00\\x09\\x0a\\x05World\\x10\\x$(printf %02x "$GRPC_STREAM_MESSAGES")" >"$RUN_TMP/grpc-hellos.bin"
+    head -c "$H2C_POST_BYTES" /dev/zero | tr '\0' z >"$RUN_TMP/h2c-post.bin"
+    head -c 1048576 /dev/zero | tr '\0' z >"$RUN_TMP/upload-probe.bin"
 
     mkdir -p "$RUN_TMP/nginx"
     sed "s/127\.0\.0\.1:18080/127.0.0.1:$H1_PORT/" "$BENCH_DIR/nginx.conf" >"$RUN_TMP/nginx/nginx.conf"
@@ -198,8 +253,11 @@ start_server() {
             # One SO_REUSEPORT listening socket per loop instead of the default one listener dealing round-robin;
             # the two differ only with more than one loop, so compare them with --unpinned.
             zokio-reuseport) transport_args=(--Zokio:ReusePort=true) ;;
+            zokio-loop) transport_args=(--Zokio:ApplicationScheduling=Loop) ;;
+            zokio-threadpool) transport_args=(--Zokio:ApplicationScheduling=ThreadPool) ;;
             sockets) transport_args=(--Zokio:Enabled=false) ;;
         esac
+        [[ -z $DB_CONNECTION ]] || transport_args+=(--ConnectionStrings:Db="$DB_CONNECTION")
         ASPNETCORE_ENVIRONMENT=Production DOTNET_CLI_TELEMETRY_OPTOUT=1 \
             "${SERVER_PIN[@]}" dotnet "$APP_DLL" \
             --Kestrel:Endpoints:h1:Url="http://127.0.0.1:$H1_PORT" \
@@ -254,6 +312,20 @@ probe() {
                 -H 'content-type: application/grpc' -H 'te: trailers' \
                 --data-binary "@$RUN_TMP/grpc-hello.bin" \
                 "http://127.0.0.1:$H2C_PORT/greet.Greeter/SayHello" | grep -qi '^grpc-status: 0' ;;
+        grpc-stream)
+            # All the call's messages, then grpc-status 0 in the trailers.
+            curl -fsS --max-time 2 --http2-prior-knowledge -D - -o "$RUN_TMP/grpc-stream.probe" \
+                -H 'content-type: application/grpc' -H 'te: trailers' --data-binary "@$RUN_TMP/grpc-hellos.bin" \
+                "http://127.0.0.1:$H2C_PORT/greet.Greeter/SayHellos" | grep -qi '^grpc-status: 0' &&
+                grep -q "Hello World $GRPC_STREAM_MESSAGES" "$RUN_TMP/grpc-stream.probe" ;;
+        h2c-post)
+            [[ $(curl -fsS --max-time 2 --http2-prior-knowledge --data-binary "@$RUN_TMP/h2c-post.bin" \
+                -o "$RUN_TMP/h2c-post.probe" -w '%{http_version}' "http://127.0.0.1:$H2C_PORT/echo") == 2 ]] &&
+                cmp -s "$RUN_TMP/h2c-post.bin" "$RUN_TMP/h2c-post.probe" ;;
+        upload-*)
+            [[ $(curl -fsS --max-time 5 --data-binary "@$RUN_TMP/upload-probe.bin" "$base/upload") == 1048576 ]] ;;
+        db|queries-20|fortunes|updates-20)
+            curl -fsS --max-time 2 -o /dev/null "$base/db" ;;
         json)
             curl -fsS --max-time 2 "$base/json" | grep -q '"message":"Hello, World!"' ;;
         echo-post)
@@ -261,6 +333,23 @@ probe() {
         *)
             [[ $(curl -fsS --max-time 2 "$base/plaintext") == 'Hello, World!' ]] ;;
     esac
+}
+
+# Checks the answers of scenario $1 in depth before it is measured, as TechEmpower's verifier does (row counts for
+# every queries value, rows and updates against the database, fortunes sorted and escaped; the WebSocket echo and its
+# close status): a fast wrong answer must fail the run, not win it.
+validate() {
+    local scenario=$1 out=$2 test
+    case $scenario in
+        db|fortunes|ws-echo) test=$scenario ;;
+        queries-20) test=queries ;;
+        updates-20) test=updates ;;
+        *) return 0 ;;
+    esac
+    if ! "${CLIENT_PIN[@]}" dotnet "$CLIENT_DLL" validate "$test" "http://127.0.0.1:$H1_PORT" "$DB_CONNECTION" >"$out" 2>&1; then
+        FAIL_REASON="response validation failed: $(head -3 "$out" | tr '\n' ' ' | cut -c1-400) (all: $out)"
+        return 1
+    fi
 }
 
 # SIGTERM, then SIGKILL after STOP_TIMEOUT_S: a server that hangs on shutdown must not block the run.
@@ -285,6 +374,9 @@ cleanup() {
         kill -KILL "$pid" 2>/dev/null || true
     done
     stop_server
+    if ((DB_STARTED)); then
+        "$BENCH_DIR/db/setup.sh" stop || true
+    fi
 }
 
 # --- process stats -------------------------------------------------------------------------------
@@ -339,34 +431,86 @@ server_connections() {
 
 # --- load ----------------------------------------------------------------------------------------
 
-# Runs the scenario's load generator for $2 seconds, writing its output to $3.
+# Runs the scenario's load generator for $2 seconds, writing its output to $3. With --rate, wrk runs the scenario's
+# script through wrk/fixed-rate.lua, h2load paces each client with --rps and the WebSocket client with --rate.
 run_load() {
     local scenario=$1 seconds=$2 out=$3
-    local h1="http://127.0.0.1:$H1_PORT"
+    local h1="http://127.0.0.1:$H1_PORT" h2c="http://127.0.0.1:$H2C_PORT"
+    local grpc=(-H 'content-type: application/grpc' -H 'te: trailers')
     case $scenario in
         plaintext|many-connections)
-            "${CLIENT_PIN[@]}" wrk -t1 -c256 -d"${seconds}s" -s "$BENCH_DIR/wrk/get.lua" "$h1/plaintext" ;;
+            load_wrk 256 "$seconds" get.lua "$h1/plaintext" ;;
         plaintext-pipelined)
             "${CLIENT_PIN[@]}" wrk -t1 -c256 -d"${seconds}s" -s "$BENCH_DIR/pipeline.lua" "$h1/plaintext" -- 16 ;;
         json)
-            "${CLIENT_PIN[@]}" wrk -t1 -c256 -d"${seconds}s" -s "$BENCH_DIR/wrk/get.lua" "$h1/json" ;;
+            load_wrk 256 "$seconds" get.lua "$h1/json" ;;
         echo-post)
-            "${CLIENT_PIN[@]}" wrk -t1 -c256 -d"${seconds}s" -s "$BENCH_DIR/wrk/echo-post.lua" "$h1/echo" ;;
+            load_wrk 256 "$seconds" echo-post.lua "$h1/echo" ;;
         connect-rate)
             # Fewer connections than the keep-alive runs: each one is a full TCP handshake and close.
-            "${CLIENT_PIN[@]}" wrk -t1 -c64 -d"${seconds}s" -H 'Connection: close' \
-                -s "$BENCH_DIR/wrk/get.lua" "$h1/plaintext" ;;
+            load_wrk 64 "$seconds" get.lua "$h1/plaintext" -H 'Connection: close' ;;
+        limited-conn)
+            load_wrk 256 "$seconds" limited-conn.lua "$h1/plaintext" -- 10 ;;
+        # The database scenarios wait on PostgreSQL (Npgsql's pool holds 100 connections for wrk's 256) and the
+        # 20 MiB uploads on bulk transfer: wrk's default 2 s timeout would count slow answers as errors, so they get
+        # TechEmpower's 8 s.
+        db)
+            load_wrk 256 "$seconds" db.lua "$h1/db" --timeout 8s -- 1 ;;
+        queries-20)
+            load_wrk 256 "$seconds" db.lua "$h1/queries?queries=20" --timeout 8s -- 20 ;;
+        updates-20)
+            load_wrk 256 "$seconds" db.lua "$h1/updates?queries=20" --timeout 8s -- 20 ;;
+        fortunes)
+            load_wrk 256 "$seconds" db.lua "$h1/fortunes" --timeout 8s -- 14 '<tr>' ;;
+        upload-1mib)
+            load_wrk 64 "$seconds" upload.lua "$h1/upload" -- 1048576 ;;
+        upload-20mib)
+            load_wrk 16 "$seconds" upload.lua "$h1/upload" --timeout 8s -- 20971520 ;;
+        ws-echo)
+            local rate=()
+            [[ -z $RATE ]] || rate=(--rate "$RATE")
+            # Inline socket completions: the client's continuations run on .NET's epoll thread instead of hopping to
+            # the thread pool, which lets one core drive more messages (the server must be the bottleneck).
+            DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 "${CLIENT_PIN[@]}" dotnet "$CLIENT_DLL" \
+                ws-echo "ws://127.0.0.1:$H1_PORT/ws" --connections 256 --duration "$seconds" --message-bytes 32 "${rate[@]}" ;;
         h2c)
-            "${CLIENT_PIN[@]}" h2load -c64 -m16 -t1 -D "$seconds" --log-file="$out.requests" \
-                "http://127.0.0.1:$H2C_PORT/plaintext" ;;
+            load_h2load 64 16 "$seconds" "$out" "$h2c/plaintext" ;;
         h2-tls)
-            "${CLIENT_PIN[@]}" h2load -c64 -m16 -t1 -D "$seconds" --log-file="$out.requests" \
-                "https://127.0.0.1:$TLS_PORT/plaintext" ;;
+            load_h2load 64 16 "$seconds" "$out" "https://127.0.0.1:$TLS_PORT/plaintext" ;;
         grpc-unary)
-            "${CLIENT_PIN[@]}" h2load -c64 -m16 -t1 -D "$seconds" --log-file="$out.requests" \
-                -d "$RUN_TMP/grpc-hello.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
-                "http://127.0.0.1:$H2C_PORT/greet.Greeter/SayHello" ;;
+            load_h2load 64 16 "$seconds" "$out" -d "$RUN_TMP/grpc-hello.bin" "${grpc[@]}" "$h2c/greet.Greeter/SayHello" ;;
+        grpc-stream)
+            # One request is one call of GRPC_STREAM_MESSAGES streamed replies.
+            load_h2load 64 16 "$seconds" "$out" -d "$RUN_TMP/grpc-hellos.bin" "${grpc[@]}" "$h2c/greet.Greeter/SayHellos" ;;
+        h2c-post)
+            # Fewer streams than h2c: each carries H2C_POST_BYTES each way.
+            load_h2load 16 16 "$seconds" "$out" -d "$RUN_TMP/h2c-post.bin" "$h2c/echo" ;;
     esac >"$out" 2>&1
+}
+
+# wrk -t1 with $1 connections for $2 seconds running wrk/$3 against $4; the rest are wrk's arguments after the URL.
+load_wrk() {
+    local connections=$1 seconds=$2 script="$BENCH_DIR/wrk/$3" url=$4
+    shift 4
+    local extra=() args=()
+    # wrk's -H options go before the URL; what follows "--" is the script's.
+    while (($#)) && [[ $1 != -- ]]; do extra+=("$1"); shift; done
+    args=("$@")
+    if [[ -n $RATE ]]; then
+        ZOKIO_BENCH_SCRIPT=$script ZOKIO_BENCH_RATE=$RATE "${CLIENT_PIN[@]}" wrk -t1 -c"$connections" -d"${seconds}s" \
+            "${extra[@]}" -s "$BENCH_DIR/wrk/fixed-rate.lua" "$url" "${args[@]}"
+    else
+        "${CLIENT_PIN[@]}" wrk -t1 -c"$connections" -d"${seconds}s" "${extra[@]}" -s "$script" "$url" "${args[@]}"
+    fi
+}
+
+# h2load -t1 with $1 clients of $2 streams each for $3 seconds, logging each request next to output file $4.
+load_h2load() {
+    local clients=$1 streams=$2 seconds=$3 out=$4
+    shift 4
+    local rate=()
+    [[ -z $RATE ]] || rate=(--rps="$(awk -v r="$RATE" -v c="$clients" 'BEGIN { printf "%.3f", r / c }')")
+    "${CLIENT_PIN[@]}" h2load -c"$clients" -m"$streams" -t1 -D "$seconds" "${rate[@]}" --log-file="$out.requests" "$@"
 }
 
 # Parses a load run into L_* variables; returns 1 with FAIL_REASON on any error.
@@ -374,9 +518,14 @@ parse_load() {
     local scenario=$1 out=$2
     L_RPS="" L_P50_MS="" L_P99_MS="" L_ERRORS_JSON="{}"
     if [[ $H2_SCENARIOS == *" $scenario "* ]]; then
-        parse_h2load "$out"
+        parse_h2load "$out" || return 1
     else
-        parse_wrk "$out"
+        parse_wrk "$out" || return 1
+    fi
+    # A fixed-rate run compares latency at equal load only if every server really carried that load.
+    if [[ -n $RATE ]] && awk -v got="$L_RPS" -v want="$RATE" 'BEGIN { exit !(got < 0.95 * want) }'; then
+        FAIL_REASON="served $L_RPS req/s of the fixed $RATE: not an equal-load comparison (lower --rate below this server's maximum)"
+        return 1
     fi
 }
 
@@ -392,11 +541,13 @@ parse_wrk() {
     # -1 is report.lua's "wrk could not compute it"; it becomes null in the JSON.
     L_P50_MS=$(awk -v v="${w[p50_us]}" 'BEGIN { if (v >= 0) printf "%.3f", v / 1000 }')
     L_P99_MS=$(awk -v v="${w[p99_us]}" 'BEGIN { if (v >= 0) printf "%.3f", v / 1000 }')
-    L_ERRORS_JSON=$(printf '{"connect":%d,"read":%d,"write":%d,"timeout":%d,"status":%d}' \
-        "${w[connect]}" "${w[read]}" "${w[write]}" "${w[timeout]}" "${w[status]}")
-    local errors=$((w[connect] + w[read] + w[write] + w[timeout] + w[status]))
+    # invalid: responses a scenario script's response() check rejected (absent from scripts that check nothing).
+    : "${w[invalid]:=0}"
+    L_ERRORS_JSON=$(printf '{"connect":%d,"read":%d,"write":%d,"timeout":%d,"status":%d,"invalid":%d}' \
+        "${w[connect]}" "${w[read]}" "${w[write]}" "${w[timeout]}" "${w[status]}" "${w[invalid]}")
+    local errors=$((w[connect] + w[read] + w[write] + w[timeout] + w[status] + w[invalid]))
     if ((errors > 0)); then
-        FAIL_REASON="wrk errors: connect ${w[connect]}, read ${w[read]}, write ${w[write]}, timeout ${w[timeout]}, non-2xx/3xx ${w[status]}"
+        FAIL_REASON="load errors: connect ${w[connect]}, read ${w[read]}, write ${w[write]}, timeout ${w[timeout]}, non-2xx/3xx ${w[status]}, invalid responses ${w[invalid]}"
         return 1
     fi
     if ((w[requests] == 0)); then
@@ -519,15 +670,24 @@ run_one() {
 
     local ok=true failure=null
     [[ -z $FAIL_REASON ]] || { ok=false; failure=$(json_str "$FAIL_REASON"); }
+    if [[ -n $RATE ]]; then
+        [[ $extra == "{}" ]] && extra="{\"target_rps\":$RATE}" || extra="${extra%\}},\"target_rps\":$RATE}"
+    fi
     printf '{"scenario":"%s","server":"%s","round":%d,"ok":%s,"failure":%s,"requests_per_sec":%s,"latency_p50_ms":%s,"latency_p99_ms":%s,"errors":%s,"cpu_percent":%s,"peak_rss_mib":%s,"extra":%s}\n' \
-        "$scenario" "$server" "$round" "$ok" "$failure" "$(json_num "$L_RPS")" "$(json_num "$L_P50_MS")" \
+        "$(scenario_label "$scenario")" "$server" "$round" "$ok" "$failure" "$(json_num "$L_RPS")" "$(json_num "$L_P50_MS")" \
         "$(json_num "$L_P99_MS")" "$L_ERRORS_JSON" "$(json_num "$cpu")" "$(json_num "$peak_rss")" "$extra" >>"$RUNS_FILE"
 }
 
-# Start, warm up, measure, sample. Sets cpu/peak_rss/extra in run_one's scope.
+# The scenario as results name it: a fixed-rate run is another measurement than the full-speed one.
+scenario_label() {
+    if [[ -n $RATE ]]; then echo "$1@${RATE}rps"; else echo "$1"; fi
+}
+
+# Start, validate, warm up, measure, sample. Sets cpu/peak_rss/extra in run_one's scope.
 measure() {
     local scenario=$1 server=$2 tag=$3 out=$4
     start_server "$server" "$scenario" "$tag" || return 1
+    validate "$scenario" "$RUN_TMP/$tag.validate.txt" || return 1
 
     if ((WARMUP > 0)); then
         run_load "$scenario" "$WARMUP" "$RUN_TMP/$tag.warmup.txt" || true
@@ -605,18 +765,19 @@ tool_version() {
 }
 
 write_results() {
-    local json=$1 scenarios_json servers_json
-    scenarios_json=$(printf '"%s",' "${SCENARIOS[@]}")
+    local json=$1 scenarios_json servers_json scenario
+    scenarios_json=$(for scenario in "${SCENARIOS[@]}"; do printf '"%s",' "$(scenario_label "$scenario")"; done)
     servers_json=$(printf '"%s",' "${SERVERS[@]}")
     {
         printf '{\n  "schema": 1,\n  "timestamp": "%s",\n' "$STAMP"
-        printf '  "host": {"kernel": %s, "cpus": %d, "dotnet": %s, "wrk": %s, "h2load": %s, "nginx": %s},\n' \
+        printf '  "host": {"kernel": %s, "cpus": %d, "dotnet": %s, "wrk": %s, "h2load": %s, "nginx": %s, "postgresql": %s},\n' \
             "$(json_str "$(uname -r)")" "$(nproc)" "$(json_str "$(tool_version dotnet --version)")" \
             "$(json_str "$(tool_version wrk -v)")" "$(json_str "$( ((HAVE_H2LOAD)) && tool_version h2load --version)")" \
-            "$(json_str "$(tool_version "$(nginx_bin)" -v)")"
-        printf '  "config": {"rounds": %d, "duration_s": %d, "warmup_s": %d, "pinned": %s, "app": %s, "idle_connections": %d, "scenarios": [%s], "servers": [%s]},\n' \
+            "$(json_str "$(tool_version "$(nginx_bin)" -v)")" \
+            "$(json_str "$([[ -n $DB_CONNECTION ]] && tool_version psql --version)")"
+        printf '  "config": {"rounds": %d, "duration_s": %d, "warmup_s": %d, "pinned": %s, "app": %s, "idle_connections": %d, "rate": %s, "db_options": %s, "scenarios": [%s], "servers": [%s]},\n' \
             "$ROUNDS" "$DURATION" "$WARMUP" "$( ((PINNED)) && echo true || echo false)" "$(json_str "$APP_DLL")" \
-            "$IDLE_CONNECTIONS" "${scenarios_json%,}" "${servers_json%,}"
+            "$IDLE_CONNECTIONS" "$(json_num "$RATE")" "$(json_str "$DB_OPTIONS")" "${scenarios_json%,}" "${servers_json%,}"
         printf '  "runs": [\n'
         sed '$!s/$/,/; s/^/    /' "$RUNS_FILE"
         printf '  ]\n}\n'
@@ -658,7 +819,8 @@ main() {
 
     build
     make_inputs
-    echo "Rounds $ROUNDS, warmup ${WARMUP}s, measure ${DURATION}s, $( ((PINNED)) && echo 'server on core 0, load on core 1' || echo unpinned)."
+    start_database
+    echo "Rounds $ROUNDS, warmup ${WARMUP}s, measure ${DURATION}s, $( ((PINNED)) && echo 'server on core 0, load on core 1' || echo unpinned)$([[ -z $DB_CONNECTION ]] || echo ', PostgreSQL with the load')$([[ -z $RATE ]] || echo ", fixed rate $RATE req/s")."
 
     local scenario round server
     for scenario in "${SCENARIOS[@]}"; do

@@ -25,11 +25,17 @@ internal sealed record BenchResults(int Schema, string Timestamp, BenchHost Host
     }
 }
 
-internal sealed record BenchHost(string Kernel, int Cpus, string Dotnet, string Wrk, string H2load, string Nginx);
+/// <summary>Tool versions; <see cref="Postgresql"/> only when a database scenario ran (absent from older results).</summary>
+internal sealed record BenchHost(string Kernel, int Cpus, string Dotnet, string Wrk, string H2load, string Nginx, string? Postgresql);
 
+/// <summary>
+/// How the run was made. <see cref="Rate"/> is the fixed request rate of a <c>--rate</c> run (null: as fast as the
+/// server answers); <see cref="DbOptions"/> what <c>--db-options</c> appended to the connection string. Both are
+/// absent from older results.
+/// </summary>
 internal sealed record BenchConfig(
     int Rounds, int DurationS, int WarmupS, bool Pinned, string App, int IdleConnections,
-    IReadOnlyList<string> Scenarios, IReadOnlyList<string> Servers);
+    IReadOnlyList<string> Scenarios, IReadOnlyList<string> Servers, double? Rate, string? DbOptions);
 
 /// <summary>One server measured once in one scenario.</summary>
 internal sealed record BenchRun(

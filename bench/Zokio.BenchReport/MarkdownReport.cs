@@ -16,6 +16,20 @@ internal static class MarkdownReport
             (config.Pinned ? "server on core 0, load on core 1" : "unpinned") +
             Inv($"; kernel {results.Host.Kernel}, {results.Host.Cpus} CPUs, .NET SDK {results.Host.Dotnet}."));
         md.AppendLine(Inv($"App: `{config.App}`."));
+        if (config.Rate is { } rate)
+        {
+            md.AppendLine();
+            md.AppendLine(Inv($"**Fixed rate: {rate:N0} req/s** for every server (wrk2-style), so req/s only shows that the rate held; ") +
+                "compare p99 (the notes give each server's p99 over the `sockets` p99).");
+        }
+        if (!string.IsNullOrEmpty(config.DbOptions))
+        {
+            md.AppendLine(Inv($"Database connection string options: `{config.DbOptions}`."));
+        }
+        if (!string.IsNullOrEmpty(results.Host.Postgresql))
+        {
+            md.AppendLine(Inv($"Database: {results.Host.Postgresql}, pinned with the load generator in pinned runs."));
+        }
         md.AppendLine();
         md.AppendLine("req/s is the median over rounds, spread is min–max, ratio is median over the `sockets` median; " +
             "p50/p99, CPU (% of one core) and peak RSS are medians.");
@@ -30,6 +44,10 @@ internal static class MarkdownReport
             if (s.Failed)
             {
                 notes.Add(Inv($"**FAILED** {s.Failures.Count}/{s.Runs}: ") + string.Join("; ", s.Failures.Select(EscapeCell)));
+            }
+            if (config.Rate is not null && s.Server != ServerSummary.BaselineServer && s.P99RatioTo(baseline) is { } p99Ratio)
+            {
+                notes.Add(Inv($"p99 {p99Ratio:0.00}× sockets'"));
             }
             if (s.MedianRssPerConnectionKib is { } perConn)
             {

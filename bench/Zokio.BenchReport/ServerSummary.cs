@@ -21,6 +21,12 @@ internal sealed record ServerSummary(
             ? mine / theirs
             : null;
 
+    /// <summary>Median p99 latency over the baseline's median p99 in the same scenario, when both exist: above 1 is slower.</summary>
+    public double? P99RatioTo(ServerSummary? baseline) =>
+        MedianP99Ms is { } mine && baseline?.MedianP99Ms is { } theirs && theirs > 0
+            ? mine / theirs
+            : null;
+
     /// <summary>Groups runs by scenario and server, keeping the order the run config lists them in.</summary>
     public static IReadOnlyList<ServerSummary> Summarize(BenchResults results)
     {

@@ -1,4 +1,3 @@
-using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -6,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Zokio.Http;
 using Zokio.Samples.WebApi;
 using Zokio.Samples.WebApi.Services;
+using Zokio.Samples.WebApi.TechEmpower;
 
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 
@@ -14,6 +14,8 @@ WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseZokio();
 
 builder.Services.AddGrpc();
+// TechEmpower's database tests, only when ConnectionStrings:Db is set (bench/db/setup.sh prints one).
+builder.AddTechEmpowerDatabase();
 
 WebApplication app = builder.Build();
 
@@ -31,17 +33,10 @@ app.MapPost("/echo", static async (HttpContext context) =>
     await context.Request.Body.CopyToAsync(context.Response.Body, context.RequestAborted);
 });
 
-app.Map("/ws", static async (HttpContext context) =>
-{
-    if (!context.WebSockets.IsWebSocketRequest)
-    {
-        context.Response.StatusCode = StatusCodes.Status400BadRequest;
-        return;
-    }
+app.MapWebSocketEcho("/ws");
 
-    using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
-    await WebSocketEcho.RunAsync(socket, context.RequestAborted);
-});
+app.MapUpload();
+app.MapTechEmpowerDatabase();
 
 app.MapGrpcService<GreeterService>();
 

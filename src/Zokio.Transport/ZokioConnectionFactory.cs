@@ -62,17 +62,19 @@ public sealed class ZokioConnectionFactory : IConnectionFactory, IAsyncDisposabl
 
         cancellationToken.ThrowIfCancellationRequested();
         EventLoop loop = _loops.Group.Next();
-        FileDescriptorHandle handle = SocketCalls.Create(family, nonBlocking: loop.Backend == LoopBackendKind.Epoll);
+        // Non-blocking for connect(2) itself; io_uring then gets the blocking fd its RECV/SENDMSG requests expect.
+        FileDescriptorHandle handle = SocketCalls.Create(family, nonBlocking: true);
         if (endpoint is IPEndPoint && _options.NoDelay)
         {
             SocketCalls.SetOption(handle.Fd, Interop.Sys.IPPROTO_TCP, Interop.Sys.TCP_NODELAY, 1);
         }
 
         LoopSocket socket = new(loop, handle);
+        PendingConnect pending = new(socket);
         int result;
-        using (cancellationToken.UnsafeRegister(static s => ((LoopSocket)s!).Loop.Schedule(static x => ((LoopSocket)x!).CancelPendingOperations(), s), socket))
+        using (cancellationToken.UnsafeRegister(static s => ((PendingConnect)s!).Cancel(), pending))
         {
-            result = await LoopInvoke.RunAsync(loop, async () => await socket.ConnectAsync(endpoint)).ConfigureAwait(false);
+            result = await LoopInvoke.RunAsync(loop, pending.ConnectAsync(endpoint)).ConfigureAwait(false);
         }
 
         if (result < 0)
@@ -82,6 +84,11 @@ public sealed class ZokioConnectionFactory : IConnectionFactory, IAsyncDisposabl
             throw Interop.Errno.ToSocketException(result);
         }
 
+        if (loop.Backend != LoopBackendKind.Epoll)
+        {
+            SocketCalls.SetNonBlocking(handle.Fd, nonBlocking: false);
+        }
+
         ZokioConnection connection = new(socket, SocketCalls.GetLocalEndPoint(handle.Fd), endpoint, _options, _logger);
         await LoopInvoke.RunAsync(loop, () =>
         {
@@ -89,6 +96,37 @@ public sealed class ZokioConnectionFactory : IConnectionFactory, IAsyncDisposabl
             return Task.FromResult(true);
         }).ConfigureAwait(false);
         return connection;
+    }
+
+    /// <summary>
+    /// One connect in progress. Its cancellation runs on the loop and only while the connect is still pending, so a
+    /// token that fires after the connect succeeded can never cancel the new connection's first operations.
+    /// </summary>
+    private sealed class PendingConnect(LoopSocket socket)
+    {
+        private readonly LoopSocket _socket = socket;
+        private bool _done;
+
+        public Func<Task<int>> ConnectAsync(EndPoint endpoint) => async () =>
+        {
+            try
+            {
+                return await _socket.ConnectAsync(endpoint);
+            }
+            finally
+            {
+                _done = true;
+            }
+        };
+
+        public void Cancel() => _socket.Loop.Schedule(static state =>
+        {
+            PendingConnect pending = (PendingConnect)state!;
+            if (!pending._done)
+            {
+                pending._socket.CancelPendingOperations();
+            }
+        }, this);
     }
 
     /// <summary>Stops the event loops; close the connections first.</summary>

@@ -5,9 +5,6 @@ namespace Zokio.Transport;
 /// <summary>Settings of Zokio's Kestrel transport: the event loops plus the options Kestrel's Sockets transport has.</summary>
 public class ZokioTransportOptions : EventLoopGroupOptions
 {
-    /// <summary>The largest accepted value of <see cref="MaxReadBufferSize"/> and <see cref="MaxWriteBufferSize"/>.</summary>
-    public const long MaxBufferSizeLimit = 1L << 40;
-
     /// <summary>The maximum length of the pending connection queue of each listening socket; 1 to 65535.</summary>
     /// <remarks>Defaults to 512, as Kestrel's Sockets transport.</remarks>
     public int Backlog { get; set; } = 512;
@@ -18,14 +15,15 @@ public class ZokioTransportOptions : EventLoopGroupOptions
 
     /// <summary>
     /// Bytes received but not yet read by the application, after which the connection stops reading from the socket
-    /// (backpressure). 0 means no limit, which lets a fast client fill the server's memory.
+    /// (backpressure). 0 means no limit, which lets a fast client fill the server's memory; so does a very large value
+    /// such as <see cref="long.MaxValue"/>, which is accepted as Kestrel's Sockets transport accepts it.
     /// </summary>
     /// <remarks>Defaults to 1 MiB.</remarks>
     public long MaxReadBufferSize { get; set; } = 1024 * 1024;
 
     /// <summary>
     /// Bytes written by the application but not yet sent, after which the application's writes wait. 0 means no limit,
-    /// which lets a slow client fill the server's memory.
+    /// which lets a slow client fill the server's memory (as does any very large value, up to <see cref="long.MaxValue"/>).
     /// </summary>
     /// <remarks>Defaults to 64 KiB.</remarks>
     public long MaxWriteBufferSize { get; set; } = 64 * 1024;
@@ -52,13 +50,13 @@ public class ZokioTransportOptions : EventLoopGroupOptions
     public bool ReusePort { get; set; }
 
     /// <summary>
-    /// Closes an aborted connection with a FIN (a graceful shutdown) instead of a reset. When false, an abort (Kestrel's
-    /// <c>ConnectionContext.Abort</c>, for a request that broke a limit or a handler that called <c>Abort</c>) closes the
-    /// socket with linger 0, so the peer sees a reset.
+    /// Ends a connection the application aborted (or whose send failed) with a FIN after a graceful shutdown, instead
+    /// of an RST.
     /// </summary>
     /// <remarks>
-    /// Defaults to false, as <c>SocketTransportOptions.FinOnError</c>: a peer that is not reading never sees a FIN, and
-    /// clients rely on the reset to tell an aborted response from a complete one.
+    /// Defaults to false, as Kestrel's Sockets transport: an aborted connection is closed with SO_LINGER 0, so the peer
+    /// sees a reset and unsent data is dropped. A peer that is not reading would never see a FIN; it always sees an RST.
+    /// Set it to true only for clients that treat a reset as an error where a FIN would be accepted.
     /// </remarks>
     public bool FinOnError { get; set; }
 
@@ -72,14 +70,14 @@ public class ZokioTransportOptions : EventLoopGroupOptions
             throw new ArgumentOutOfRangeException(nameof(Backlog), Backlog, $"{prefix}{nameof(Backlog)} must be between 1 and 65535; got {Backlog}.");
         }
 
-        if (MaxReadBufferSize < 0 || MaxReadBufferSize > MaxBufferSizeLimit)
+        if (MaxReadBufferSize < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxReadBufferSize), MaxReadBufferSize, $"{prefix}{nameof(MaxReadBufferSize)} must be between 0 (no limit) and {MaxBufferSizeLimit}; got {MaxReadBufferSize}.");
+            throw new ArgumentOutOfRangeException(nameof(MaxReadBufferSize), MaxReadBufferSize, $"{prefix}{nameof(MaxReadBufferSize)} must be between 0 (no limit) and {long.MaxValue}; got {MaxReadBufferSize}.");
         }
 
-        if (MaxWriteBufferSize < 0 || MaxWriteBufferSize > MaxBufferSizeLimit)
+        if (MaxWriteBufferSize < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxWriteBufferSize), MaxWriteBufferSize, $"{prefix}{nameof(MaxWriteBufferSize)} must be between 0 (no limit) and {MaxBufferSizeLimit}; got {MaxWriteBufferSize}.");
+            throw new ArgumentOutOfRangeException(nameof(MaxWriteBufferSize), MaxWriteBufferSize, $"{prefix}{nameof(MaxWriteBufferSize)} must be between 0 (no limit) and {long.MaxValue}; got {MaxWriteBufferSize}.");
         }
     }
 }

@@ -154,24 +154,73 @@ public class ConnectionTests : IClassFixture<LeakCheck>
     }
 
     [Theory, MemberData(nameof(Backends))]
-    public async Task Abort_completes_the_input_with_ConnectionAbortedException_and_closes_the_socket(LoopBackendKind backend)
+    public async Task Abort_completes_the_input_with_ConnectionAbortedException_and_resets_the_connection(LoopBackendKind backend)
     {
         await using ZokioTransportFactory factory = CreateFactory(backend);
         (IConnectionListener listener, Socket client, ConnectionContext server) = await ConnectAsync(factory);
         await using (listener)
         using (client)
         {
-            TaskCompletionSource closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-            server.ConnectionClosed.Register(() => closed.TrySetResult());
-            server.Abort(new ConnectionAbortedException("test abort"));
-            ConnectionAbortedException ex = await Assert.ThrowsAsync<ConnectionAbortedException>(async () => await server.Transport.Input.ReadAsync().AsTask().WaitAsync(Timeout));
-            Assert.Equal("test abort", ex.Message);
-            await closed.Task.WaitAsync(Timeout);
-            // The peer sees the connection end.
+            await AbortAndWaitForClose(server);
+            // As Kestrel's Sockets transport: an abort closes with SO_LINGER 0, so the peer sees a reset, not a FIN.
+            SocketException reset = await Assert.ThrowsAsync<SocketException>(async () => await client.ReceiveAsync(new byte[16], SocketFlags.None).WaitAsync(Timeout));
+            Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
+        }
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Abort_with_FinOnError_ends_the_connection_with_a_FIN(LoopBackendKind backend)
+    {
+        await using ZokioTransportFactory factory = CreateFactory(backend, o => o.FinOnError = true);
+        (IConnectionListener listener, Socket client, ConnectionContext server) = await ConnectAsync(factory);
+        await using (listener)
+        using (client)
+        {
+            await AbortAndWaitForClose(server);
             int received = await client.ReceiveAsync(new byte[16], SocketFlags.None).WaitAsync(Timeout);
             Assert.Equal(0, received);
-            await server.DisposeAsync();
         }
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task Abort_still_sends_what_the_application_wrote_before_it(LoopBackendKind backend)
+    {
+        await using ZokioTransportFactory factory = CreateFactory(backend);
+        (IConnectionListener listener, Socket client, ConnectionContext server) = await ConnectAsync(factory);
+        await using (listener)
+        using (client)
+        {
+            // Written but not flushed, then aborted: Kestrel's HTTP/2 writes GOAWAY/RST_STREAM this way before it aborts.
+            server.Transport.Output.Write("last words"u8);
+            _ = server.Transport.Output.FlushAsync();
+            await AbortAndWaitForClose(server);
+            byte[] buffer = new byte[64];
+            int total = 0;
+            try
+            {
+                int n;
+                while ((n = await client.ReceiveAsync(buffer.AsMemory(total), SocketFlags.None).AsTask().WaitAsync(Timeout)) > 0)
+                {
+                    total += n;
+                }
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+            {
+            }
+
+            Assert.Equal("last words", Encoding.ASCII.GetString(buffer, 0, total));
+        }
+    }
+
+    private static async Task AbortAndWaitForClose(ConnectionContext server)
+    {
+        TaskCompletionSource closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.ConnectionClosed.Register(() => closed.TrySetResult());
+        server.Abort(new ConnectionAbortedException("test abort"));
+        ConnectionAbortedException ex = await Assert.ThrowsAsync<ConnectionAbortedException>(async () => await server.Transport.Input.ReadAsync().AsTask().WaitAsync(Timeout));
+        Assert.Equal("test abort", ex.Message);
+        await closed.Task.WaitAsync(Timeout);
+        await server.DisposeAsync();
     }
 
     [Theory, MemberData(nameof(Backends))]

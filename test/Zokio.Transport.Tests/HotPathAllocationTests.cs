@@ -51,10 +51,16 @@ public class HotPathAllocationTests : IClassFixture<LeakCheck>
             }
 
             RoundTrips(Warmup);
-            // Process-wide and precise: the loop thread, the thread pool and this thread all count.
-            long before = GC.GetTotalAllocatedBytes(precise: true);
-            RoundTrips(Measured);
-            allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+            // Process-wide and precise: the loop thread, the thread pool and this thread all count. So does whatever
+            // else the test host does meanwhile (reporting the previous class's results, say): the least of three
+            // windows is the transport's own cost, since an allocation per message would show in every one.
+            allocated = long.MaxValue;
+            for (int window = 0; window < 3; window++)
+            {
+                long before = GC.GetTotalAllocatedBytes(precise: true);
+                RoundTrips(Measured);
+                allocated = Math.Min(allocated, GC.GetTotalAllocatedBytes(precise: true) - before);
+            }
         });
         driver.Start();
         await Task.Run(driver.Join).WaitAsync(TimeSpan.FromSeconds(60));

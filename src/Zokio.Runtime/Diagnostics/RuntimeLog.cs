@@ -28,4 +28,10 @@ internal static partial class RuntimeLog
 
     [LoggerMessage(8, LogLevel.Error, "Zokio event loop {LoopIndex} could not hand its I/O to a new thread; it stays blocked until the application work returns.", EventName = "HandOffFailed")]
     public static partial void HandOffFailed(ILogger logger, int loopIndex, Exception exception);
+
+    [LoggerMessage(9, LogLevel.Error, "Zokio event loop {LoopIndex} had stopped; work queued for it afterwards failed.", EventName = "WorkAfterStopFailed")]
+    public static partial void WorkAfterStopFailed(ILogger logger, int loopIndex, Exception exception);
+
+    [LoggerMessage(10, LogLevel.Error, "Zokio event loop {LoopIndex}: a work item threw; the loop goes on.", EventName = "WorkItemFailed")]
+    public static partial void WorkItemFailed(ILogger logger, int loopIndex, Exception exception);
 }

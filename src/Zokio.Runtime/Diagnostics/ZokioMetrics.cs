@@ -29,6 +29,7 @@ public static class ZokioMetrics
         s_meter.CreateObservableCounter("zokio.loop.submissions", () => Sum(l => l.IoBackend.Submitted), "{sqe}", "Operations handed to the kernel; divide by zokio.loop.enters for SQEs per io_uring_enter.");
         s_meter.CreateObservableUpDownCounter("zokio.loop.queue.length", () => Sum(l => l.QueueLength), "{item}", "Work items waiting in the loops' run queues.");
         s_meter.CreateObservableCounter("zokio.loop.stalls", () => Sum(l => l.Counters.Stalls), "{stall}", "Application work that ran past the stall threshold on a loop.");
+        s_meter.CreateObservableCounter("zokio.loop.work_item_failures", () => Sum(l => l.Counters.WorkItemFailures), "{item}", "Work items that threw on a loop (logged; the loop went on).");
         s_meter.CreateObservableCounter("zokio.loop.handoffs", () => Sum(l => l.Counters.HandOffs), "{handoff}", "Times a blocked loop's I/O was handed to a new thread (adaptive scheduling).");
         s_meter.CreateObservableUpDownCounter("zokio.memory.outstanding", () => Sum(l => l.MemoryPool.Outstanding), "{block}", "Pool blocks rented and not returned.");
         s_meter.CreateObservableCounter("zokio.memory.rented", () => Sum(l => l.MemoryPool.Rented), "{block}", "Pool blocks rented.");

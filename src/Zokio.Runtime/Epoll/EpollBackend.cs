@@ -10,8 +10,9 @@ namespace Zokio.Runtime.Epoll;
 /// </summary>
 /// <remarks>
 /// Every fd is registered once for input and output with EPOLLET, so a busy connection costs no epoll_ctl calls.
-/// With edge triggering an fd is known to be idle only after a syscall returned EAGAIN, so "ready" flags start true
-/// and are cleared on EAGAIN only.
+/// With edge triggering an fd is known to be idle only after a syscall returned EAGAIN, so the write flag starts true
+/// and is cleared on EAGAIN only; the read flag starts false, because registering a readable fd raises its event at
+/// once. Direct syscalls on the loop (recv, accept4) report EAGAIN through <see cref="MarkNotReadable"/>.
 /// </remarks>
 internal sealed unsafe class EpollBackend : LoopBackend
 {
@@ -98,31 +99,21 @@ internal sealed unsafe class EpollBackend : LoopBackend
         }
 
         FdState state = GetState(operation.Fd);
-        bool isRead = operation.Kind is IoOperationKind.Accept or IoOperationKind.Receive or IoOperationKind.PollReadable;
-        // Send and SendMessage share the write side: one pending write per fd, as the contract says.
+        bool isRead = operation.Kind is IoOperationKind.Receive or IoOperationKind.PollReadable;
+        // Send, SendMessage and PollWritable share the write side: one pending write per fd, as the contract says.
         if (isRead ? state.Reader is not null : state.Writer is not null)
         {
             throw new InvalidOperationException($"fd {operation.Fd} already has a pending {(isRead ? "read" : "write")} operation.");
         }
 
-        if (operation.Kind == IoOperationKind.Connect)
-        {
-            int r = Execute(operation);
-            if (r != -Interop.Errno.EINPROGRESS)
-            {
-                operation.OnCompleted(r);
-                return;
-            }
-
-            state.WriteReady = false;
-            state.Writer = operation;
-            operation.InFlight = true;
-            return;
-        }
-
         if (isRead ? state.ReadReady : state.WriteReady)
         {
-            int r = operation.Kind == IoOperationKind.PollReadable ? 0 : Execute(operation);
+            int r = operation.Kind switch
+            {
+                IoOperationKind.PollReadable => ReadableMask(state),
+                IoOperationKind.PollWritable => WritableMask,
+                _ => Execute(operation),
+            };
             if (r != -Interop.Errno.EAGAIN)
             {
                 operation.OnCompleted(r);
@@ -146,6 +137,7 @@ internal sealed unsafe class EpollBackend : LoopBackend
 
     public override void Cancel(IoOperation operation)
     {
+        operation.CancelRequested = true;
         if (!operation.InFlight || (uint)operation.Fd >= (uint)_fds.Length || _fds[operation.Fd] is not FdState state)
         {
             return;
@@ -166,6 +158,14 @@ internal sealed unsafe class EpollBackend : LoopBackend
 
         operation.InFlight = false;
         operation.OnCompleted(-Interop.Errno.ECANCELED);
+    }
+
+    public override void MarkNotReadable(int fd)
+    {
+        if ((uint)fd < (uint)_fds.Length && _fds[fd] is FdState state)
+        {
+            state.ReadReady = false;
+        }
     }
 
     public override void ForgetFd(int fd)
@@ -213,6 +213,7 @@ internal sealed unsafe class EpollBackend : LoopBackend
             if ((ev.Events & (Interop.Sys.EPOLLIN | Interop.Sys.EPOLLRDHUP | Failure)) != 0)
             {
                 state.ReadReady = true;
+                state.PeerClosed |= (ev.Events & (Interop.Sys.EPOLLRDHUP | Interop.Sys.EPOLLHUP)) != 0;
                 Retry(state, isRead: true);
             }
 
@@ -236,8 +237,8 @@ internal sealed unsafe class EpollBackend : LoopBackend
 
         int result = operation.Kind switch
         {
-            IoOperationKind.PollReadable => 0,
-            IoOperationKind.Connect => ConnectResult(operation.Fd),
+            IoOperationKind.PollReadable => ReadableMask(state),
+            IoOperationKind.PollWritable => WritableMask,
             _ => Execute(operation),
         };
 
@@ -298,18 +299,18 @@ internal sealed unsafe class EpollBackend : LoopBackend
         return state;
     }
 
+    // A readiness wait completes with the poll(2) mask, as io_uring's POLL_ADD does: POLLIN, plus POLLRDHUP once the peer
+    // has shut down its side, so a receive loop knows end of stream follows the data.
+    private const int WritableMask = 0x004;
+
+    private static int ReadableMask(FdState state) => 0x001 | (state.PeerClosed ? 0x2000 : 0);
+
     /// <summary>Performs the operation as a non-blocking syscall: the result, or -errno.</summary>
     private static int Execute(IoOperation op)
     {
         nint r;
         switch (op.Kind)
         {
-            case IoOperationKind.Accept:
-                r = Interop.Sys.Accept4(op.Fd, (byte*)op.Address, (uint*)op.Length, op.Flags | Interop.Sys.SOCK_NONBLOCK);
-                break;
-            case IoOperationKind.Connect:
-                r = Interop.Sys.Connect(op.Fd, (byte*)op.Address, (uint)op.Length);
-                break;
             case IoOperationKind.Receive:
                 r = Interop.Sys.Recv(op.Fd, (byte*)op.Address, (nuint)op.Length, op.Flags | Interop.Sys.MSG_DONTWAIT);
                 break;
@@ -332,18 +333,6 @@ internal sealed unsafe class EpollBackend : LoopBackend
         return r >= 0 ? (int)r : -Marshal.GetLastPInvokeError();
     }
 
-    private static int ConnectResult(int fd)
-    {
-        int error = 0;
-        uint length = sizeof(int);
-        if (Interop.Sys.GetSockOpt(fd, Interop.Sys.SOL_SOCKET, Interop.Sys.SO_ERROR, &error, &length) != 0)
-        {
-            return -Marshal.GetLastPInvokeError();
-        }
-
-        return -error;
-    }
-
     public override void Wake()
     {
         ulong one = 1;
@@ -362,7 +351,12 @@ internal sealed unsafe class EpollBackend : LoopBackend
     {
         public IoOperation? Reader;
         public IoOperation? Writer;
-        public bool ReadReady = true;
+        // Not readable until epoll says so: EPOLL_CTL_ADD reports an fd that is readable already at once (ep_insert
+        // polls it), so the first wait is accurate and its mask carries EPOLLRDHUP if the peer has shut down.
+        public bool ReadReady;
+
+        // The peer shut down its side (EPOLLRDHUP/EPOLLHUP seen): what is left to read ends with end of stream.
+        public bool PeerClosed;
         public bool WriteReady = true;
     }
 }

@@ -12,22 +12,30 @@ internal sealed unsafe class IoUringBackend : LoopBackend
     // POLLIN | POLLERR | POLLHUP | POLLRDHUP: readable, or the peer is gone (poll(2)).
     private const uint PollReadableMask = 0x001 | 0x008 | 0x010 | 0x2000;
 
+    // POLLOUT | POLLERR | POLLHUP: writable (a non-blocking connect has finished), or failed.
+    private const uint PollWritableMask = 0x004 | 0x008 | 0x010;
+
     private readonly Ring _ring;
+    private readonly OperationRegistry _registry;
     private readonly FileDescriptorHandle _wakeFd;
-    private readonly WakeOperation _wakeOperation;
+    private readonly ulong* _wakeBuffer;
 
-    // Every operation the kernel holds, so a thread taking over a blocked loop can see what was pending.
-    private IoOperation? _inKernel;
+    // Requests with a token the kernel holds (the wake read included): a drain after a hand-off waits for all of them.
+    private long _inFlight;
 
-    // Operations re-issued on a successor's ring after a hand-off: their completions here are stale.
-    private HashSet<IoOperation>? _reissued;
+    // Completions taken off a full CQ while the SQ was full too (io_uring_enter said EBUSY): kept here, in order, and
+    // dispatched by the next reap, so a callback never runs inside another operation's submission.
+    private IoUringCqe[] _setAside = new IoUringCqe[16];
+    private int _setAsideHead;
+    private int _setAsideCount;
 
-    private IoUringBackend(Ring ring, FileDescriptorHandle wakeFd)
+    private IoUringBackend(Ring ring, OperationRegistry registry, FileDescriptorHandle wakeFd)
     {
         _ring = ring;
+        _registry = registry;
         _wakeFd = wakeFd;
-        _wakeOperation = new WakeOperation(this, wakeFd.Fd);
-        Submit(_wakeOperation);
+        _wakeBuffer = (ulong*)NativeMemory.Alloc(sizeof(ulong));
+        SubmitWakeRead();
     }
 
     public override LoopBackendKind Kind => LoopBackendKind.IoUring;
@@ -41,18 +49,18 @@ internal sealed unsafe class IoUringBackend : LoopBackend
     public override string Description =>
         $"io_uring sq={_ring.SqEntries} flags=0x{_ring.SetupFlags:x} features=0x{_ring.Features:x}";
 
-    // Every opcode the loops submit. RECV/SEND/ACCEPT/CONNECT arrived in 5.5 and 5.6, so an old kernel may lack some.
+    // Every opcode the loops submit. RECV/SEND arrived in 5.6, so an old kernel may lack some.
     private static readonly (byte Opcode, string Name)[] s_requiredOpcodes =
     [
-        (OpNop, "NOP"), (OpPollAdd, "POLL_ADD"), (OpSendMsg, "SENDMSG"), (OpAccept, "ACCEPT"), (OpAsyncCancel, "ASYNC_CANCEL"),
-        (OpConnect, "CONNECT"), (OpClose, "CLOSE"), (OpRead, "READ"), (OpWrite, "WRITE"), (OpSend, "SEND"), (OpRecv, "RECV"),
+        (OpNop, "NOP"), (OpPollAdd, "POLL_ADD"), (OpSendMsg, "SENDMSG"), (OpAsyncCancel, "ASYNC_CANCEL"),
+        (OpClose, "CLOSE"), (OpRead, "READ"), (OpWrite, "WRITE"), (OpSend, "SEND"), (OpRecv, "RECV"),
     ];
 
     /// <summary>
     /// Creates the backend on the calling thread (with SINGLE_ISSUER the ring belongs to the thread that creates it).
     /// Returns null and the errno when the kernel refuses io_uring (ENOSYS, EPERM under seccomp, io_uring_disabled).
     /// </summary>
-    public static IoUringBackend? TryCreate(int entries, bool singleIssuer, out int errno, out string? reason)
+    public static IoUringBackend? TryCreate(int entries, bool singleIssuer, OperationRegistry registry, out int errno, out string? reason)
     {
         uint flags = SetupSubmitAll;
         if (singleIssuer)
@@ -123,7 +131,7 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         }
 
         reason = null;
-        return new IoUringBackend(ring, new FileDescriptorHandle(efd));
+        return new IoUringBackend(ring, registry, new FileDescriptorHandle(efd));
     }
 
     /// <summary>Why io_uring cannot be used when a ring was made but a later syscall on it fails.</summary>
@@ -136,24 +144,14 @@ internal sealed unsafe class IoUringBackend : LoopBackend
 
     public override void Submit(IoOperation operation)
     {
+        OperationToken token = _registry.Issue(operation);
         IoUringSqe* sqe = GetSqe();
         sqe->Fd = operation.Fd;
-        sqe->UserData = operation.UserData;
+        sqe->UserData = token.Value;
         switch (operation.Kind)
         {
             case IoOperationKind.Nop:
                 sqe->Opcode = OpNop;
-                break;
-            case IoOperationKind.Accept:
-                sqe->Opcode = OpAccept;
-                sqe->Addr = (ulong)operation.Address;
-                sqe->Off = (ulong)operation.Length;
-                sqe->OpFlags = (uint)operation.Flags;
-                break;
-            case IoOperationKind.Connect:
-                sqe->Opcode = OpConnect;
-                sqe->Addr = (ulong)operation.Address;
-                sqe->Off = (ulong)operation.Length;
                 break;
             case IoOperationKind.Receive:
                 sqe->Opcode = OpRecv;
@@ -162,6 +160,8 @@ internal sealed unsafe class IoUringBackend : LoopBackend
                 sqe->OpFlags = (uint)operation.Flags;
                 break;
             case IoOperationKind.SendMessage:
+                // No MSG_WAITALL: each completion is one sendmsg's result, so a send canceled in a hand-off's drain sent
+                // nothing and can be submitted again as it is (with WAITALL the kernel may drop the partial count).
                 sqe->Opcode = OpSendMsg;
                 sqe->Addr = (ulong)operation.Address;
                 sqe->Len = 1;
@@ -170,6 +170,10 @@ internal sealed unsafe class IoUringBackend : LoopBackend
             case IoOperationKind.PollReadable:
                 sqe->Opcode = OpPollAdd;
                 sqe->OpFlags = PollReadableMask;
+                break;
+            case IoOperationKind.PollWritable:
+                sqe->Opcode = OpPollAdd;
+                sqe->OpFlags = PollWritableMask;
                 break;
             case IoOperationKind.Read:
                 sqe->Opcode = OpRead;
@@ -198,174 +202,185 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         }
 
         operation.InFlight = true;
-        Link(operation);
-    }
-
-    private void Link(IoOperation operation)
-    {
-        operation.PreviousInKernel = null;
-        operation.NextInKernel = _inKernel;
-        if (_inKernel is not null)
-        {
-            _inKernel.PreviousInKernel = operation;
-        }
-
-        _inKernel = operation;
-    }
-
-    private void Unlink(IoOperation operation)
-    {
-        if (operation.PreviousInKernel is not null)
-        {
-            operation.PreviousInKernel.NextInKernel = operation.NextInKernel;
-        }
-        else if (_inKernel == operation)
-        {
-            _inKernel = operation.NextInKernel;
-        }
-
-        if (operation.NextInKernel is not null)
-        {
-            operation.NextInKernel.PreviousInKernel = operation.PreviousInKernel;
-        }
-
-        operation.NextInKernel = operation.PreviousInKernel = null;
+        operation.CancelRequested = false;
+        _inFlight++;
     }
 
     public override void Cancel(IoOperation operation)
     {
         if (operation.InFlight)
         {
-            // The cancel's own completion (user_data 0) carries nothing the loop needs.
-            CancelByUserData(operation.UserData);
+            operation.CancelRequested = true;
+            // The cancel's own completion carries nothing the loop needs. If the operation was submitted to a blocked
+            // ring before a hand-off, this finds nothing here; that ring's drain then reports it canceled.
+            SubmitCancel(operation.Token.Value, flags: 0);
         }
     }
 
     public override int Poll(bool block, long timeoutNanoseconds)
     {
         int result = _ring.SubmitAndWait(block, timeoutNanoseconds);
-        // ETIME (timeout), EINTR (signal) and EBUSY (CQ backlog: reap, then submit again) all mean: reap what is there.
-        if (result < 0 && result != -Interop.Errno.ETIME && result != -Interop.Errno.EINTR && result != -Interop.Errno.EBUSY && result != -Interop.Errno.EAGAIN)
-        {
-            throw new InvalidOperationException($"io_uring_enter failed with errno {-result}.");
-        }
-
-        return Reap();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Reap()
-    {
+        ThrowIfEnterFailed(result);
         int count = 0;
-        while (_ring.TryPeekCompletion(0, out IoUringCqe cqe))
+        while (TryTakeCompletion(out IoUringCqe cqe))
         {
-            // Release the slot before the callback: callbacks submit, and a full CQ would only grow the kernel's backlog.
-            _ring.AdvanceCompletions(1);
             count++;
-            if (cqe.UserData == 0)
-            {
-                continue;
-            }
-
-            IoOperation operation = IoOperation.FromUserData(cqe.UserData);
-            Unlink(operation);
-            operation.InFlight = false;
-            operation.OnCompleted(cqe.Res);
+            Dispatch(cqe);
         }
 
         return count;
     }
 
-    public override void AdoptWaitsFrom(LoopBackend previous)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Dispatch(in IoUringCqe cqe)
     {
-        IoUringBackend old = (IoUringBackend)previous;
-        List<IoOperation> waits = [];
-        for (IoOperation? op = old._inKernel; op is not null; op = op.NextInKernel)
+        OperationToken token = OperationToken.FromValue(cqe.UserData);
+        if (token == OperationToken.None)
         {
-            // A readiness poll consumes nothing and a second accept takes a different connection, so these two may
-            // be pending on both rings at once. Receives and sends may not: they stay on the old ring until it drains.
-            if (op != old._wakeOperation && op.Kind is IoOperationKind.PollReadable or IoOperationKind.Accept)
-            {
-                waits.Add(op);
-            }
+            return;
         }
 
-        old._reissued = [.. waits];
-        foreach (IoOperation op in waits)
+        _inFlight--;
+        if (token == OperationToken.Wake)
         {
-            old.Unlink(op);
-            Submit(op);
+            SubmitWakeRead();
+            return;
+        }
+
+        // A token that resolves to nothing is a stale copy of a wait that moved to another ring in a hand-off.
+        if (_registry.Resolve(token) is { } operation)
+        {
+            operation.InFlight = false;
+            operation.OnCompleted(cqe.Res);
         }
     }
 
-    public override void DrainAfterHandOff(Action<IoOperation, int> forward)
+    /// <summary>The next completion: those set aside while the SQ was full first, then the ring's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryTakeCompletion(out IoUringCqe cqe)
     {
-        HashSet<IoOperation> reissued = _reissued ?? [];
-        int pending = reissued.Count + 1; // the re-issued waits, and the wake read
-        foreach (IoOperation op in reissued)
+        if (_setAsideCount > 0)
         {
-            CancelByUserData(op.UserData);
+            cqe = _setAside[_setAsideHead];
+            _setAsideHead = (_setAsideHead + 1) % _setAside.Length;
+            _setAsideCount--;
+            return true;
         }
 
-        CancelByUserData(_wakeOperation.UserData);
-        for (IoOperation? op = _inKernel; op is not null; op = op.NextInKernel)
+        if (_ring.TryPeekCompletion(0, out cqe))
         {
-            if (op != _wakeOperation)
+            // Release the slot before the callback: callbacks submit, and a full CQ would only grow the kernel's backlog.
+            _ring.AdvanceCompletions(1);
+            return true;
+        }
+
+        return false;
+    }
+
+    private void SetAsideCompletions()
+    {
+        while (_ring.TryPeekCompletion(0, out IoUringCqe cqe))
+        {
+            _ring.AdvanceCompletions(1);
+            if (_setAsideCount == _setAside.Length)
             {
-                pending++;
-            }
-        }
+                IoUringCqe[] larger = new IoUringCqe[_setAside.Length * 2];
+                for (int i = 0; i < _setAsideCount; i++)
+                {
+                    larger[i] = _setAside[(_setAsideHead + i) % _setAside.Length];
+                }
 
-        while (pending > 0)
+                _setAside = larger;
+                _setAsideHead = 0;
+            }
+
+            _setAside[(_setAsideHead + _setAsideCount) % _setAside.Length] = cqe;
+            _setAsideCount++;
+        }
+    }
+
+    /// <summary>
+    /// On a successor's new ring: submits here every readiness wait the loop has in flight (all on the blocked ring).
+    /// A wait consumes nothing, so the copy left on the blocked ring is harmless; the new submission's generation makes
+    /// that copy's completion stale.
+    /// </summary>
+    public override void AdoptWaitsFrom(LoopBackend previous)
+    {
+        List<IoOperation> waits = [.. _registry.InFlight().Where(op => op.Kind is IoOperationKind.PollReadable or IoOperationKind.PollWritable)];
+        foreach (IoOperation wait in waits)
+        {
+            Submit(wait);
+        }
+    }
+
+    /// <summary>
+    /// On the old thread of a handed-off loop, once its blocking work has returned: cancels everything its ring still
+    /// holds and forwards every completion (by token, never touching the operations) to the loop's current thread,
+    /// then closes the ring. A forwarded -ECANCELED the owner did not ask for is submitted again there, so sends and
+    /// receives continue on the new ring and this thread never lingers on a peer that does not read.
+    /// </summary>
+    public override void DrainAfterHandOff(Action<OperationToken, int> forward)
+    {
+        SubmitCancel(0, AsyncCancelAll | AsyncCancelAny);
+        while (_inFlight > 0)
         {
             int result = _ring.SubmitAndWait(wait: true, timeoutNanoseconds: 1_000_000_000);
-            if (result < 0 && result != -Interop.Errno.ETIME && result != -Interop.Errno.EINTR && result != -Interop.Errno.EBUSY)
+            if (result == -Interop.Errno.ETIME)
             {
-                break;
+                // Something survived the cancel (a request that was just being issued): cancel again.
+                SubmitCancel(0, AsyncCancelAll | AsyncCancelAny);
+                continue;
             }
 
-            while (_ring.TryPeekCompletion(0, out IoUringCqe cqe))
+            ThrowIfEnterFailed(result);
+            while (TryTakeCompletion(out IoUringCqe cqe))
             {
-                _ring.AdvanceCompletions(1);
-                if (cqe.UserData == 0)
+                OperationToken token = OperationToken.FromValue(cqe.UserData);
+                if (token == OperationToken.None)
                 {
                     continue;
                 }
 
-                pending--;
-                IoOperation op = IoOperation.FromUserData(cqe.UserData);
-                if (op == _wakeOperation)
+                _inFlight--;
+                if (token != OperationToken.Wake)
                 {
-                    continue;
+                    forward(token, cqe.Res);
                 }
-
-                if (reissued.Remove(op))
-                {
-                    // Stale: the successor's copy of this wait is the live one. An accept that won the race against
-                    // its cancel took a connection nobody will serve; close it rather than leak it.
-                    if (op.Kind == IoOperationKind.Accept && cqe.Res >= 0)
-                    {
-                        Interop.Sys.Close(cqe.Res);
-                    }
-
-                    continue;
-                }
-
-                Unlink(op);
-                forward(op, cqe.Res);
             }
         }
 
         Dispose();
     }
 
-    private void CancelByUserData(ulong userData)
+    private static void ThrowIfEnterFailed(int result)
+    {
+        // ETIME (timeout), EINTR (signal) and EBUSY/EAGAIN (CQ backlog: reap, then submit again) all mean: reap what is there.
+        if (result < 0 && result != -Interop.Errno.ETIME && result != -Interop.Errno.EINTR && result != -Interop.Errno.EBUSY && result != -Interop.Errno.EAGAIN)
+        {
+            throw new InvalidOperationException($"io_uring_enter failed with errno {-result}.");
+        }
+    }
+
+    private void SubmitCancel(ulong userData, uint flags)
     {
         IoUringSqe* sqe = GetSqe();
         sqe->Opcode = OpAsyncCancel;
         sqe->Fd = -1;
         sqe->Addr = userData;
-        sqe->UserData = 0;
+        sqe->OpFlags = flags;
+        sqe->UserData = OperationToken.None.Value;
+    }
+
+    /// <summary>Keeps an 8-byte read armed on the wake eventfd, so a write to it ends a blocking wait.</summary>
+    private void SubmitWakeRead()
+    {
+        IoUringSqe* sqe = GetSqe();
+        sqe->Opcode = OpRead;
+        sqe->Fd = _wakeFd.Fd;
+        sqe->Addr = (ulong)_wakeBuffer;
+        sqe->Len = sizeof(ulong);
+        sqe->UserData = OperationToken.Wake.Value;
+        _inFlight++;
     }
 
     public override void Wake()
@@ -379,11 +394,16 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         IoUringSqe* sqe = _ring.TryGetSqe();
         while (sqe == null)
         {
-            // SQ full: hand the batch to the kernel without waiting, then take the freed slot.
+            // SQ full: hand the batch to the kernel without waiting, then take the freed slot. EBUSY means the CQ is
+            // backed up: move its completions aside (no callbacks run here) so the kernel takes submissions again.
             int result = _ring.SubmitAndWait(wait: false, -1);
             if (result == -Interop.Errno.EBUSY || result == -Interop.Errno.EAGAIN)
             {
-                Reap();
+                SetAsideCompletions();
+            }
+            else
+            {
+                ThrowIfEnterFailed(result);
             }
 
             sqe = _ring.TryGetSqe();
@@ -397,31 +417,6 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         // Closing the ring cancels whatever is still in flight; the wake read's buffer stays valid until then.
         _ring.Dispose();
         _wakeFd.Dispose();
-        _wakeOperation.Release();
-    }
-
-    /// <summary>Keeps an 8-byte read armed on the wake eventfd, so a write to it ends a blocking wait.</summary>
-    private sealed class WakeOperation : IoOperation
-    {
-        private readonly IoUringBackend _backend;
-        private readonly ulong* _buffer;
-
-        public WakeOperation(IoUringBackend backend, int fd)
-        {
-            _backend = backend;
-            _buffer = (ulong*)NativeMemory.Alloc(sizeof(ulong));
-            Kind = IoOperationKind.Read;
-            Fd = fd;
-            Address = (nint)_buffer;
-            Length = sizeof(ulong);
-        }
-
-        public override void OnCompleted(int result) => _backend.Submit(this);
-
-        public void Release()
-        {
-            NativeMemory.Free(_buffer);
-            Dispose();
-        }
+        NativeMemory.Free(_wakeBuffer);
     }
 }

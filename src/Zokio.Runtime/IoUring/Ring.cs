@@ -180,8 +180,10 @@ internal sealed unsafe class Ring : IDisposable
             flags |= EnterGetEvents;
             minComplete = 1;
         }
-        else if (toSubmit == 0 && !deferred && !overflowing)
+        else if (toSubmit == 0 && !overflowing && (!deferred || (_setupFlags & SetupTaskrunFlag) != 0))
         {
+            // Nothing to submit and nothing to reap: with TASKRUN_FLAG the kernel raises IORING_SQ_TASKRUN whenever
+            // deferred completions wait to be posted (io_uring_setup(2)), so a clear flag means a syscall would find none.
             return 0;
         }
         else if (deferred || overflowing)

@@ -26,10 +26,6 @@ public sealed partial class EventLoop : PipeScheduler
     // Enough for every connection of a busy loop that is sending at one moment; the rest are freed.
     private const int MaxPooledSocketBuffers = 256;
 
-    // LoopThread.ApplicationWorkStartedAt holds this once a new thread owns the loop and the old one may only finish
-    // the blocking work it is in.
-    private const long HandedOff = -1;
-
     [ThreadStatic]
     private static EventLoop? t_current;
 
@@ -39,19 +35,18 @@ public sealed partial class EventLoop : PipeScheduler
     private readonly Stack<NativeSocketBuffers> _socketBuffers = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly bool _handOffWhenBlocked;
+    private readonly OperationRegistry _operations = new();
+    private readonly LoopHandOff _handOff;
+    private readonly Lock _afterStopLock = new();
     private volatile LoopBackend? _backend;
     private TimerWheel? _timers;
     private int _ownerThreadId;
     private int _sleeping;
     private volatile bool _stopRequested;
+    private volatile bool _exited;
 
     // Set when another thread queued work since the loop last slept: a hint, so plain races are harmless.
     private bool _remoteWork;
-
-    // The thread running the loop now; replaced on a hand-off, so the old thread's state stays its own.
-    private volatile LoopThread? _loopThread;
-    private volatile bool _divertApplicationWork;
 
     internal EventLoop(EventLoopGroup group, int index, ILogger logger)
     {
@@ -59,7 +54,7 @@ public sealed partial class EventLoop : PipeScheduler
         _logger = logger;
         Index = index;
         Options = group.Options;
-        _handOffWhenBlocked = Options.ApplicationScheduling == ApplicationScheduling.Adaptive;
+        _handOff = new LoopHandOff(this, logger, handOffWhenBlocked: Options.ApplicationScheduling == ApplicationScheduling.Adaptive);
         MemoryPool = new SlabMemoryPool(Options.TrackMemoryLeaks);
         Counters = new LoopCounters();
         TaskScheduler = new LoopTaskScheduler(this);
@@ -112,8 +107,8 @@ public sealed partial class EventLoop : PipeScheduler
     /// <summary>Turns <see cref="ApplicationContext"/> into a label such as "GET /orders"; set by the HTTP layer.</summary>
     internal static Func<object, string>? ApplicationContextFormatter { get; set; }
 
-    /// <summary>True while the stall detector has sent this loop's application work to the thread pool.</summary>
-    internal bool IsDivertingApplicationWork => _divertApplicationWork;
+    /// <summary>True while a hand-off has sent this loop's application work to the thread pool.</summary>
+    internal bool IsDivertingApplicationWork => _handOff.IsDivertingApplicationWork;
 
     /// <summary>Native send/accept/connect buffers for a socket of this loop; loop thread only.</summary>
     internal NativeSocketBuffers RentSocketBuffers()
@@ -126,7 +121,7 @@ public sealed partial class EventLoop : PipeScheduler
     internal void ReturnSocketBuffers(NativeSocketBuffers buffers)
     {
         Debug.Assert(IsOnLoopThread);
-        if (_socketBuffers.Count < MaxPooledSocketBuffers)
+        if (_socketBuffers.Count < MaxPooledSocketBuffers && !_exited)
         {
             _socketBuffers.Push(buffers);
         }
@@ -147,6 +142,12 @@ public sealed partial class EventLoop : PipeScheduler
 
     private void Enqueue(in WorkItem item)
     {
+        if (_exited)
+        {
+            RunAfterExit(item);
+            return;
+        }
+
         _work.Enqueue(item);
         if (Environment.CurrentManagedThreadId != _ownerThreadId && !_remoteWork)
         {
@@ -179,16 +180,36 @@ public sealed partial class EventLoop : PipeScheduler
     }
 
     /// <summary>The body of a loop thread: the first one (<paramref name="previous"/> null), or a successor taking over a blocked one.</summary>
-    private void Run(LoopBackendKind backend, LoopThread? previous)
+    private void Run(LoopBackendKind kind, LoopThread? previous)
     {
-        LoopThread self = new(Native.ThreadState.CurrentThreadId());
-        if (previous is not null && !TryTakeOver(backend, previous))
+        LoopBackend? backend;
+        if (previous is null)
         {
-            return;
+            try
+            {
+                backend = CreateBackend(kind);
+                _timers = new TimerWheel(Stopwatch.GetTimestamp());
+            }
+            catch (Exception ex)
+            {
+                _started.TrySetException(ex);
+                _stopped.TrySetResult();
+                return;
+            }
+        }
+        else
+        {
+            backend = _handOff.TakeOver(previous, () => CreateBackend(kind));
+            if (backend is null)
+            {
+                return;
+            }
         }
 
-        _loopThread = self;
+        LoopThread self = new(Native.ThreadState.CurrentThreadId(), backend);
+        _backend = backend;
         Volatile.Write(ref _ownerThreadId, Environment.CurrentManagedThreadId);
+        _handOff.BecomeOwner(self);
         t_current = this;
         if (_group.PinCpu(Index) is int cpu)
         {
@@ -202,22 +223,13 @@ public sealed partial class EventLoop : PipeScheduler
 
         if (previous is null)
         {
-            try
-            {
-                _backend = CreateBackend(backend);
-                _timers = new TimerWheel(Stopwatch.GetTimestamp());
-            }
-            catch (Exception ex)
-            {
-                _started.TrySetException(ex);
-                _stopped.TrySetResult();
-                return;
-            }
-
             _started.TrySetResult();
         }
+        else
+        {
+            _handOff.CompleteTakeOver(previous);
+        }
 
-        self.Backend = _backend!;
         bool ownsLoop = true;
         try
         {
@@ -229,19 +241,68 @@ public sealed partial class EventLoop : PipeScheduler
             RuntimeLog.LoopFailed(_logger, Index, ex);
             Environment.FailFast($"Zokio event loop {Index} failed: {ex}", ex);
         }
-        finally
-        {
-            if (ownsLoop)
-            {
-                _backend?.Dispose();
-                MemoryPool.Dispose();
-                while (_socketBuffers.TryPop(out NativeSocketBuffers? buffers))
-                {
-                    buffers.Dispose();
-                }
 
-                _stopped.TrySetResult();
+        if (ownsLoop)
+        {
+            Exit(backend);
+        }
+    }
+
+    /// <summary>After the last iteration: releases the loop's resources; work queued from now on runs at once (<see cref="RunAfterExit"/>).</summary>
+    private void Exit(LoopBackend backend)
+    {
+        lock (_afterStopLock)
+        {
+            _backend = new ClosedBackend(backend.Kind);
+            backend.Dispose();
+            _exited = true;
+            // Work that raced with the exit: run it now, against the closed backend.
+            while (_work.TryDequeue(out WorkItem item))
+            {
+                InvokeSafely(item);
             }
+        }
+
+        while (_socketBuffers.TryPop(out NativeSocketBuffers? buffers))
+        {
+            buffers.Dispose();
+        }
+
+        MemoryPool.Dispose();
+        t_current = null;
+        _stopped.TrySetResult();
+    }
+
+    /// <summary>
+    /// Work queued after the loop exited (a connection closed late, say) runs at once on the caller, one item at a
+    /// time, as if on the loop: its I/O completes with -ECANCELED and fds are still closed, so nothing leaks or hangs.
+    /// </summary>
+    private void RunAfterExit(in WorkItem item)
+    {
+        lock (_afterStopLock)
+        {
+            int previousOwner = _ownerThreadId;
+            Volatile.Write(ref _ownerThreadId, Environment.CurrentManagedThreadId);
+            try
+            {
+                InvokeSafely(item);
+            }
+            finally
+            {
+                Volatile.Write(ref _ownerThreadId, previousOwner);
+            }
+        }
+    }
+
+    private void InvokeSafely(in WorkItem item)
+    {
+        try
+        {
+            item.Invoke();
+        }
+        catch (Exception ex)
+        {
+            RuntimeLog.WorkAfterStopFailed(_logger, Index, ex);
         }
     }
 
@@ -250,7 +311,7 @@ public sealed partial class EventLoop : PipeScheduler
         if (kind == LoopBackendKind.IoUring)
         {
             // Adaptive scheduling keeps SINGLE_ISSUER and DEFER_TASKRUN: a hand-off gives the successor a ring of its own.
-            return IoUringBackend.TryCreate(Options.RingEntries, singleIssuer: true, out _, out string? reason)
+            return IoUringBackend.TryCreate(Options.RingEntries, singleIssuer: true, _operations, out _, out string? reason)
                 ?? throw new PlatformNotSupportedException($"Zokio event loop {Index} could not start io_uring: {reason}.");
         }
 
@@ -261,7 +322,7 @@ public sealed partial class EventLoop : PipeScheduler
     /// <summary>Runs the loop until stopped; returns false when another thread took the loop over (hand-off).</summary>
     private bool RunIterations(LoopThread self)
     {
-        LoopBackend backend = _backend!;
+        LoopBackend backend = self.Backend;
         TimerWheel timers = _timers!;
         while (true)
         {
@@ -321,15 +382,20 @@ public sealed partial class EventLoop : PipeScheduler
         {
             if (!item.IsApplication)
             {
-                item.Invoke();
+                InvokeGuarded(item);
                 continue;
             }
 
-            Volatile.Write(ref self.ApplicationWorkStartedAt, Environment.TickCount64);
-            item.Invoke();
-            // Only this thread and the detector's one compare-and-swap ever write this thread's field, so the swap
-            // tells for certain whether the loop was handed to another thread while this work ran.
-            if (Interlocked.Exchange(ref self.ApplicationWorkStartedAt, 0) == HandedOff && LeaveAfterHandOff(self))
+            if (_handOff.IsDivertingApplicationWork)
+            {
+                // A predecessor is still blocked in application work: this thread only does I/O until it returns.
+                System.Threading.ThreadPool.UnsafeQueueUserWorkItem(static item => item.Invoke(), item, preferLocal: false);
+                continue;
+            }
+
+            self.BeginApplicationWork(Environment.TickCount64);
+            InvokeGuarded(item);
+            if (!self.EndApplicationWork() && LeaveAfterHandOff(self))
             {
                 return false;
             }
@@ -339,136 +405,82 @@ public sealed partial class EventLoop : PipeScheduler
     }
 
     /// <summary>
-    /// Called by the stall detector: reports application work running past the threshold and, in adaptive mode,
-    /// starts a new thread for the loop's I/O while the blocked one finishes.
+    /// Runs one work item; an exception it throws is that item's bug (one connection's, at worst): it is logged and
+    /// counted, and the loop goes on serving every other connection.
     /// </summary>
-    internal void CheckForStall(long nowTicks, long thresholdMs)
-    {
-        LoopThread? thread = _loopThread;
-        if (thread is null)
-        {
-            return;
-        }
-
-        long startedAt = Volatile.Read(ref thread.ApplicationWorkStartedAt);
-        if (startedAt <= 0 || nowTicks - startedAt < thresholdMs || startedAt == thread.LastReportedStall)
-        {
-            return;
-        }
-
-        // A thread that is running, or waiting for a CPU (a busy machine, the moments after a GC pause), is not
-        // blocked: handing its loop to yet another thread would only add threads. Only a sleeping thread counts.
-        if (!Native.ThreadState.IsBlocked(thread.KernelThreadId))
-        {
-            return;
-        }
-
-        thread.LastReportedStall = startedAt;
-        Interlocked.Increment(ref Counters.Stalls);
-        object? context = ApplicationContext;
-        string label = context is null ? "(unknown)" : ApplicationContextFormatter?.Invoke(context) ?? context.ToString() ?? "(unknown)";
-        if (!_handOffWhenBlocked)
-        {
-            RuntimeLog.LoopStalled(_logger, Index, nowTicks - startedAt, label);
-            return;
-        }
-
-        if (Interlocked.CompareExchange(ref thread.ApplicationWorkStartedAt, HandedOff, startedAt) != startedAt)
-        {
-            return;
-        }
-
-        RuntimeLog.LoopHandedOff(_logger, Index, nowTicks - startedAt, label);
-        _divertApplicationWork = true;
-        Interlocked.Increment(ref Counters.HandOffs);
-        Thread successor = new(() => Run(Backend, previous: thread))
-        {
-            IsBackground = true,
-            Name = $"zokio-loop-{Index}",
-        };
-        successor.Start();
-    }
-
-    /// <summary>
-    /// On a successor thread: takes the loop over from the blocked <paramref name="previous"/> thread. A backend
-    /// that the kernel ties to its thread is replaced by a new one here, which re-issues the old one's pending waits.
-    /// Returns false (and gives the loop back) if the new backend cannot be made.
-    /// </summary>
-    private bool TryTakeOver(LoopBackendKind kind, LoopThread previous)
+    private void InvokeGuarded(in WorkItem item)
     {
         try
         {
-            LoopBackend old = previous.Backend!;
-            if (old.IsThreadBound)
-            {
-                LoopBackend replacement = CreateBackend(kind);
-                replacement.AdoptWaitsFrom(old);
-                _backend = replacement;
-            }
-
-            return true;
+            item.Invoke();
         }
         catch (Exception ex)
         {
-            RuntimeLog.HandOffFailed(_logger, Index, ex);
-            previous.HandOffFailed = true;
-            return false;
+            Interlocked.Increment(ref Counters.WorkItemFailures);
+            RuntimeLog.WorkItemFailed(_logger, Index, ex);
         }
-        finally
+    }
+
+    /// <summary>Called by the stall detector; see <see cref="LoopHandOff.CheckForStall"/>.</summary>
+    internal void CheckForStall(long nowTicks, long thresholdMs) =>
+        _handOff.CheckForStall(nowTicks, thresholdMs, previous =>
         {
-            previous.HandOffDone.Set();
-        }
+            LoopBackendKind kind = Backend;
+            Thread successor = new(() => Run(kind, previous))
+            {
+                IsBackground = true,
+                Name = $"zokio-loop-{Index}",
+            };
+            successor.Start();
+        });
+
+    /// <summary>A label for the application work running now, for stall and hand-off reports.</summary>
+    internal string DescribeApplicationWork()
+    {
+        object? context = ApplicationContext;
+        return context is null ? "(unknown)" : ApplicationContextFormatter?.Invoke(context) ?? context.ToString() ?? "(unknown)";
     }
 
     /// <summary>
-    /// On the old thread, once its blocking work has returned after a hand-off: waits until the successor has taken
-    /// over, then finishes the operations its own backend still holds and exits. Returns false when the hand-off
-    /// failed and this thread keeps the loop.
+    /// On the old thread, once its blocking work has returned after a hand-off: leaves the loop to its successor after
+    /// draining its own backend into it. Returns false when the hand-off failed and this thread keeps the loop.
     /// </summary>
     private bool LeaveAfterHandOff(LoopThread self)
     {
-        self.HandOffDone.Wait();
-        _divertApplicationWork = false;
-        if (self.HandOffFailed)
+        if (!_handOff.Leave(self, _backend!, ForwardCompletion))
         {
-            self.HandOffFailed = false;
-            self.HandOffDone.Reset();
-            _loopThread = self;
-            Volatile.Write(ref _ownerThreadId, Environment.CurrentManagedThreadId);
             return false;
         }
 
-        RuntimeLog.LoopRecovered(_logger, Index);
         t_current = null;
-        if (self.Backend != _backend)
-        {
-            // Completions of what this thread submitted run on the successor, in the order the kernel gave them.
-            self.Backend!.DrainAfterHandOff((operation, result) => Schedule(static state =>
-            {
-                (IoOperation op, int res) = ((IoOperation, int))state!;
-                op.InFlight = false;
-                op.OnCompleted(res);
-            }, (operation, result)));
-        }
-
+        SynchronizationContext.SetSynchronizationContext(null);
         return true;
     }
 
-    /// <summary>What the stall detector knows of one thread that runs (or ran) this loop.</summary>
-    private sealed class LoopThread(int kernelThreadId)
+    /// <summary>From a drained backend: delivers the completion on the loop's current thread.</summary>
+    private void ForwardCompletion(OperationToken token, int result) =>
+        Schedule(static state =>
+        {
+            (EventLoop loop, OperationToken token, int result) = ((EventLoop, OperationToken, int))state!;
+            loop.CompleteForwarded(token, result);
+        }, (this, token, result));
+
+    private void CompleteForwarded(OperationToken token, int result)
     {
-        public readonly int KernelThreadId = kernelThreadId;
+        if (_operations.Resolve(token) is not { } operation)
+        {
+            // A stale copy of a wait that was re-issued on this thread's backend.
+            return;
+        }
 
-        /// <summary>Set by a successor once it has taken over (or failed to), so the old thread knows it may leave.</summary>
-        public readonly ManualResetEventSlim HandOffDone = new();
+        if (result == -Native.Interop.Errno.ECANCELED && !operation.CancelRequested)
+        {
+            // Canceled by the drain, not by its owner: it did nothing, so it continues here.
+            IoBackend.Submit(operation);
+            return;
+        }
 
-        /// <summary>The backend this thread submitted to.</summary>
-        public LoopBackend? Backend;
-        public bool HandOffFailed;
-
-        // Environment.TickCount64 when the current application work started, 0 between work items, HandedOff after a
-        // hand-off. Written by this thread, and once by the detector's compare-and-swap.
-        public long ApplicationWorkStartedAt;
-        public long LastReportedStall;
+        operation.InFlight = false;
+        operation.OnCompleted(result);
     }
 }

@@ -26,6 +26,14 @@ internal abstract class LoopBackend : IDisposable
     }
 
     /// <summary>
+    /// Tells the backend that a direct syscall on <paramref name="fd"/> (recv, accept) returned EAGAIN, so the next
+    /// readiness wait really waits (epoll only knows an fd is drained once a syscall said so).
+    /// </summary>
+    public virtual void MarkNotReadable(int fd)
+    {
+    }
+
+    /// <summary>
     /// Hands queued operations to the kernel and runs the callbacks of finished ones. With <paramref name="block"/>,
     /// waits until at least one completes, <see cref="Wake"/> is called, or <paramref name="timeoutNanoseconds"/>
     /// (negative: no limit) passes.
@@ -43,19 +51,19 @@ internal abstract class LoopBackend : IDisposable
     public virtual bool IsThreadBound => false;
 
     /// <summary>
-    /// On a thread taking over a blocked loop, with that loop's thread-bound backend: re-issues here the waits that
-    /// can safely be pending twice (readiness polls, accepts), so idle connections and listeners keep being served.
+    /// On a thread taking over a blocked loop, with that loop's thread-bound backend: re-issues here the readiness
+    /// waits (which can safely be pending twice), so idle connections and listeners keep being served.
     /// </summary>
     public virtual void AdoptWaitsFrom(LoopBackend previous)
     {
     }
 
     /// <summary>
-    /// On the old thread of a loop that was handed off, once its blocking work has returned: cancels the waits that
-    /// were re-issued elsewhere, lets every other operation finish, hands each completion to
-    /// <paramref name="forward"/> (which runs it on the loop's new thread), and releases the backend.
+    /// On the old thread of a loop that was handed off, once its blocking work has returned: ends everything the
+    /// backend still holds, hands each completion's token and result to <paramref name="forward"/> (which delivers it
+    /// on the loop's current thread), and releases the backend.
     /// </summary>
-    public virtual void DrainAfterHandOff(Action<IoOperation, int> forward) => Dispose();
+    public virtual void DrainAfterHandOff(Action<OperationToken, int> forward) => Dispose();
 
     /// <summary>Calls entering the kernel (io_uring_enter or epoll_wait), for the loop's metrics.</summary>
     public abstract long Enters { get; }

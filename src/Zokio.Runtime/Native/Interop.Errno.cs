@@ -21,6 +21,7 @@ internal static partial class Interop
         internal const int EMFILE = 24;
         internal const int ENFILE = 23;
         internal const int EPIPE = 32;
+        internal const int EPROTO = 71;
         internal const int ENOSYS = 38;
         internal const int ETIME = 62;
         internal const int ENOTSOCK = 88;

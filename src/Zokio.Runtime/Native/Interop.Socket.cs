@@ -16,10 +16,12 @@ internal static partial class Interop
         internal const int SO_REUSEADDR = 2;
         internal const int SO_ERROR = 4;
         internal const int SO_REUSEPORT = 15;
+        internal const int SO_LINGER = 13;
         internal const int IPPROTO_TCP = 6;
         internal const int IPPROTO_IPV6 = 41;
         internal const int TCP_NODELAY = 1;
         internal const int IPV6_V6ONLY = 26;
+        internal const int SHUT_WR = 1;
         internal const int SHUT_RDWR = 2;
         internal const int MSG_DONTWAIT = 0x40;
         internal const int MSG_NOSIGNAL = 0x4000;
@@ -82,6 +84,14 @@ internal static partial class Interop
         /// <summary><c>fcntl(2)</c> with an int argument: returns the command's value, or -1 with errno set.</summary>
         [LibraryImport(Libraries.Libc, EntryPoint = "fcntl", SetLastError = true)]
         internal static partial int Fcntl(int fd, int cmd, int arg);
+    }
+
+    /// <summary><c>struct linger</c>, for SO_LINGER.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Linger
+    {
+        internal int OnOff;
+        internal int Seconds;
     }
 
     /// <summary><c>struct iovec</c>.</summary>

@@ -34,13 +34,15 @@ internal static class IoUringConstants
     internal const long OffCqRing = 0x8000000;
     internal const long OffSqes = 0x10000000;
 
+    // IORING_OP_ASYNC_CANCEL flags (5.19): every request matching, and match any request rather than by user_data.
+    internal const uint AsyncCancelAll = 1u << 0;
+    internal const uint AsyncCancelAny = 1u << 2;
+
     // Opcodes (enum io_uring_op).
     internal const byte OpNop = 0;
     internal const byte OpPollAdd = 6;
     internal const byte OpSendMsg = 9;
-    internal const byte OpAccept = 13;
     internal const byte OpAsyncCancel = 14;
-    internal const byte OpConnect = 16;
     internal const byte OpClose = 19;
     internal const byte OpRead = 22;
     internal const byte OpWrite = 23;

@@ -1,12 +1,11 @@
 using System.Buffers;
-using System.Net;
 using System.Runtime.InteropServices;
 
 namespace Zokio.Runtime.Native;
 
 /// <summary>
-/// The native memory one socket's operations point the kernel at: a msghdr with its iovec array for sends, and a
-/// sockaddr with its length for accept and connect. Allocated once per socket, freed only when no operation is in flight.
+/// The native memory a socket's send points the kernel at: a msghdr with its iovec array. Rented from the loop for the
+/// duration of one send, freed (or pooled) only when no operation is in flight.
 /// </summary>
 internal sealed unsafe class NativeSocketBuffers : IDisposable
 {
@@ -19,7 +18,7 @@ internal sealed unsafe class NativeSocketBuffers : IDisposable
 
     public NativeSocketBuffers()
     {
-        nuint size = (nuint)(sizeof(Interop.MsgHdr) + MaxIoVectors * sizeof(Interop.IoVec) + SocketAddressCodec.MaxSize + sizeof(uint));
+        nuint size = (nuint)(sizeof(Interop.MsgHdr) + MaxIoVectors * sizeof(Interop.IoVec));
         _block = (byte*)NativeMemory.AllocZeroed(size);
     }
 
@@ -27,18 +26,8 @@ internal sealed unsafe class NativeSocketBuffers : IDisposable
 
     private Interop.IoVec* Vectors => (Interop.IoVec*)(_block + sizeof(Interop.MsgHdr));
 
-    private byte* Address => _block + sizeof(Interop.MsgHdr) + MaxIoVectors * sizeof(Interop.IoVec);
-
-    private uint* AddressLength => (uint*)(Address + SocketAddressCodec.MaxSize);
-
     /// <summary>The msghdr address, for a SENDMSG operation.</summary>
     public nint MessageAddress => (nint)Message;
-
-    /// <summary>The sockaddr address, for ACCEPT (out) and CONNECT (in).</summary>
-    public nint SocketAddress => (nint)Address;
-
-    /// <summary>The address of the socklen_t accept fills in.</summary>
-    public nint SocketAddressLengthAddress => (nint)AddressLength;
 
     /// <summary>Pins up to <see cref="MaxIoVectors"/> segments of <paramref name="buffers"/> into the msghdr; returns the bytes covered.</summary>
     public long PrepareSend(in ReadOnlySequence<byte> buffers)
@@ -85,17 +74,6 @@ internal sealed unsafe class NativeSocketBuffers : IDisposable
 
         _pinned = 0;
     }
-
-    /// <summary>Writes <paramref name="endPoint"/> as the sockaddr for CONNECT; returns its length.</summary>
-    public int WriteAddress(EndPoint endPoint) =>
-        SocketAddressCodec.Write(endPoint, new Span<byte>(Address, SocketAddressCodec.MaxSize));
-
-    /// <summary>Resets the length accept will fill in.</summary>
-    public void PrepareAccept() => *AddressLength = SocketAddressCodec.MaxSize;
-
-    /// <summary>The peer address accept wrote.</summary>
-    public EndPoint? ReadAcceptedAddress() =>
-        SocketAddressCodec.Read(new ReadOnlySpan<byte>(Address, (int)Math.Min(*AddressLength, SocketAddressCodec.MaxSize)));
 
     /// <summary>The address of pinned memory, for receive buffers.</summary>
     public static nint AddressOf(in MemoryHandle pin) => (nint)pin.Pointer;

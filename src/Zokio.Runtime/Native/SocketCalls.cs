@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -57,6 +58,84 @@ internal static unsafe class SocketCalls
     {
         nint result = Interop.Sys.Recv(fd, (byte*)buffer, (nuint)length, Interop.Sys.MSG_DONTWAIT);
         return result >= 0 ? (int)result : -Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>Segments per direct sendmsg; a longer sequence is sent in several calls.</summary>
+    public const int MaxSendSegments = 64;
+
+    // Pins for a direct send, per thread: a send from any thread needs no loop-owned buffers and allocates nothing.
+    [ThreadStatic]
+    private static MemoryHandle[]? t_sendPins;
+
+    /// <summary>
+    /// sendmsg(2) with MSG_DONTWAIT of up to <see cref="MaxSendSegments"/> segments of <paramref name="buffers"/>, on the
+    /// calling thread (any thread): bytes sent, or -errno (-EAGAIN when the socket buffer is full).
+    /// </summary>
+    public static int SendNonBlocking(int fd, in ReadOnlySequence<byte> buffers)
+    {
+        MemoryHandle[] pins = t_sendPins ??= new MemoryHandle[MaxSendSegments];
+        Interop.IoVec* vectors = stackalloc Interop.IoVec[MaxSendSegments];
+        int count = 0;
+        try
+        {
+            foreach (ReadOnlyMemory<byte> segment in buffers)
+            {
+                if (segment.IsEmpty)
+                {
+                    continue;
+                }
+
+                if (count == MaxSendSegments)
+                {
+                    break;
+                }
+
+                pins[count] = segment.Pin();
+                vectors[count].Base = pins[count].Pointer;
+                vectors[count].Length = (nuint)segment.Length;
+                count++;
+            }
+
+            Interop.MsgHdr message = default;
+            message.Iov = vectors;
+            message.IovLen = (nuint)count;
+            nint sent = Interop.Sys.SendMsg(fd, &message, Interop.Sys.MSG_DONTWAIT | Interop.Sys.MSG_NOSIGNAL);
+            return sent >= 0 ? (int)sent : -Marshal.GetLastPInvokeError();
+        }
+        finally
+        {
+            for (int i = 0; i < count; i++)
+            {
+                pins[i].Dispose();
+                pins[i] = default;
+            }
+        }
+    }
+
+    /// <summary>connect(2) on a non-blocking socket: 0, or -errno (-EINPROGRESS while the handshake runs).</summary>
+    public static int ConnectNonBlocking(int fd, EndPoint endPoint)
+    {
+        byte* address = stackalloc byte[SocketAddressCodec.MaxSize];
+        int length = SocketAddressCodec.Write(endPoint, new Span<byte>(address, SocketAddressCodec.MaxSize));
+        return Interop.Sys.Connect(fd, address, (uint)length) == 0 ? 0 : -Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>SO_ERROR as -errno (0 when none): the outcome of a non-blocking connect.</summary>
+    public static int GetPendingError(int fd)
+    {
+        int error = 0;
+        uint length = sizeof(int);
+        return Interop.Sys.GetSockOpt(fd, Interop.Sys.SOL_SOCKET, Interop.Sys.SO_ERROR, &error, &length) == 0 ? -error : -Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>
+    /// Makes the next close(2) of <paramref name="fd"/> abortive (SO_LINGER on with a zero timeout): the kernel sends an
+    /// RST and drops unsent data, as <c>Socket.Close(0)</c> does. Errors are ignored: the peer may be gone already.
+    /// </summary>
+    public static void TrySetAbortiveClose(int fd)
+    {
+        Interop.Linger linger = new() { OnOff = 1, Seconds = 0 };
+        Interop.Sys.SetSockOpt(fd, Interop.Sys.SOL_SOCKET, Interop.Sys.SO_LINGER, &linger, (uint)sizeof(Interop.Linger));
     }
 
     /// <summary>shutdown(2), ignoring errors: it is used while tearing a connection down, when the peer may be gone.</summary>

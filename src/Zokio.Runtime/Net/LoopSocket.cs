@@ -15,11 +15,10 @@ internal sealed class LoopSocket : IDisposable
     private readonly FileDescriptorHandle _handle;
     private readonly AsyncIoOperation _read = new();
     private readonly AsyncIoOperation _write = new();
-    // Rented from the loop only while a send, accept or connect needs it: an idle connection holds none (about 2.5 KiB
+    // Rented from the loop only while a send needs it: an idle connection holds none (about 2.5 KiB
     // of native and managed memory each, which made Zokio's idle connections cost more than the Sockets transport's).
     private NativeSocketBuffers? _buffers;
     private MemoryHandle _receivePin;
-    private bool _isListener;
     private bool _closed;
 
     public LoopSocket(EventLoop loop, FileDescriptorHandle handle)
@@ -57,7 +56,13 @@ internal sealed class LoopSocket : IDisposable
     {
         Debug.Assert(Loop.IsOnLoopThread);
         using MemoryHandle pin = buffer.Pin();
-        return SocketCalls.ReceiveNonBlocking(Fd, NativeSocketBuffers.AddressOf(pin), buffer.Length);
+        int received = SocketCalls.ReceiveNonBlocking(Fd, NativeSocketBuffers.AddressOf(pin), buffer.Length);
+        if (received == -Interop.Errno.EAGAIN)
+        {
+            Loop.IoBackend.MarkNotReadable(Fd);
+        }
+
+        return received;
     }
 
     /// <summary>Completes when the socket is readable or the peer is gone (0), or with -errno.</summary>
@@ -79,17 +84,31 @@ internal sealed class LoopSocket : IDisposable
         _buffers.PrepareSend(buffers);
         _write.Kind = IoOperationKind.SendMessage;
         _write.Address = _buffers.MessageAddress;
-        // With MSG_WAITALL io_uring retries a short send on a stream socket itself instead of returning it (io_uring/net.c).
-        _write.Flags = Loop.Backend == LoopBackendKind.IoUring ? MsgWaitAll : 0;
+        _write.Flags = 0;
         return _write.SubmitAsync(Loop.IoBackend);
     }
 
-    private const int MsgWaitAll = 0x100;
+    /// <summary>
+    /// Sends what a non-blocking sendmsg(2) takes of <paramref name="buffers"/> right now, on the calling thread (any
+    /// thread; the caller guarantees no other send of this socket runs meanwhile): bytes sent, or -errno (-EAGAIN when
+    /// the socket buffer is full).
+    /// </summary>
+    public int SendNow(in ReadOnlySequence<byte> buffers) => SocketCalls.SendNonBlocking(Fd, buffers);
+
+    /// <summary>Makes the close of this socket abortive: an RST, as <c>Socket.Close(0)</c>.</summary>
+    public void SetAbortiveClose()
+    {
+        Debug.Assert(Loop.IsOnLoopThread);
+        if (!_closed)
+        {
+            SocketCalls.TrySetAbortiveClose(Fd);
+        }
+    }
 
     /// <summary>Called after a send completes, so pins on memory that is not the pool's are released.</summary>
     public void SendCompleted()
     {
-        if (_buffers is not null && !_isListener)
+        if (_buffers is not null)
         {
             _buffers.ReleasePins();
             Loop.ReturnSocketBuffers(_buffers);
@@ -97,33 +116,50 @@ internal sealed class LoopSocket : IDisposable
         }
     }
 
-    /// <summary>Accepts a connection: its fd, or -errno. <see cref="AcceptedAddress"/> then holds the peer.</summary>
-    public ValueTask<int> AcceptAsync()
+    /// <summary>
+    /// Accepts a pending connection with a direct non-blocking accept4(2) (the socket listens non-blocking): its fd, or
+    /// -errno (-EAGAIN when none is pending; wait with <see cref="WaitReadableAsync"/>). The peer address is written
+    /// to this call's own buffer, so accepts never share one.
+    /// </summary>
+    public unsafe int AcceptNow(out EndPoint? remoteEndPoint)
     {
         Debug.Assert(Loop.IsOnLoopThread);
-        // A listener keeps its buffers: it always has an accept pending.
-        _isListener = true;
-        _buffers ??= Loop.RentSocketBuffers();
-        _buffers.PrepareAccept();
-        _read.Kind = IoOperationKind.Accept;
-        _read.Address = _buffers.SocketAddress;
-        _read.Length = _buffers.SocketAddressLengthAddress;
-        _read.Flags = Interop.Sys.SOCK_CLOEXEC;
-        return _read.SubmitAsync(Loop.IoBackend);
+        byte* address = stackalloc byte[SocketAddressCodec.MaxSize];
+        uint length = SocketAddressCodec.MaxSize;
+        int flags = Interop.Sys.SOCK_CLOEXEC | (Loop.Backend == LoopBackendKind.Epoll ? Interop.Sys.SOCK_NONBLOCK : 0);
+        int fd = Interop.Sys.Accept4(Fd, address, &length, flags);
+        if (fd < 0)
+        {
+            remoteEndPoint = null;
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno == Interop.Errno.EAGAIN)
+            {
+                Loop.IoBackend.MarkNotReadable(Fd);
+            }
+
+            return -errno;
+        }
+
+        remoteEndPoint = SocketAddressCodec.Read(new ReadOnlySpan<byte>(address, (int)Math.Min(length, SocketAddressCodec.MaxSize)));
+        return fd;
     }
 
-    /// <summary>The peer of the last accepted connection.</summary>
-    public EndPoint? AcceptedAddress => _buffers?.ReadAcceptedAddress();
-
-    /// <summary>Connects to <paramref name="endPoint"/>: 0, or -errno.</summary>
-    public ValueTask<int> ConnectAsync(EndPoint endPoint)
+    /// <summary>
+    /// Connects to <paramref name="endPoint"/> (the socket must be non-blocking): 0, or -errno. A connect in progress
+    /// is a wait for writability, which a hand-off can re-issue like any other wait.
+    /// </summary>
+    public async ValueTask<int> ConnectAsync(EndPoint endPoint)
     {
         Debug.Assert(Loop.IsOnLoopThread);
-        _buffers ??= Loop.RentSocketBuffers();
-        _write.Kind = IoOperationKind.Connect;
-        _write.Address = _buffers.SocketAddress;
-        _write.Length = _buffers.WriteAddress(endPoint);
-        return _write.SubmitAsync(Loop.IoBackend);
+        int result = SocketCalls.ConnectNonBlocking(Fd, endPoint);
+        if (result != -Interop.Errno.EINPROGRESS)
+        {
+            return result;
+        }
+
+        _write.Kind = IoOperationKind.PollWritable;
+        int ready = await _write.SubmitAsync(Loop.IoBackend);
+        return ready < 0 ? ready : SocketCalls.GetPendingError(Fd);
     }
 
     /// <summary>Asks the kernel to end this socket's pending operations; they complete with -ECANCELED or their result.</summary>

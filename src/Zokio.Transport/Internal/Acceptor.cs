@@ -7,18 +7,30 @@ using Zokio.Runtime.Net;
 namespace Zokio.Transport.Internal;
 
 /// <summary>
-/// The accept loop of one listening socket, running on that socket's loop. New connections stay on this loop, or are
-/// dealt round-robin over the group when one socket serves all loops.
+/// The accept loop of one listening socket, running on that socket's loop: waits until the socket is readable, then
+/// accepts with direct non-blocking accept4(2) calls. New connections stay on this loop, or are dealt round-robin over
+/// the group when one socket serves all loops.
 /// </summary>
+/// <remarks>
+/// A readiness wait rather than an ACCEPT request: after a hand-off the wait may be pending on a blocked ring and on
+/// the successor's at once without either taking a connection the other then holds, and each peer address is
+/// written to the accepting call's own buffer. The loop pauses while the listener holds as many accepted connections
+/// as Kestrel has not taken yet as its limit, so a starved accept loop in Kestrel leaves connections in the kernel's
+/// backlog (as with the Sockets transport) instead of in memory.
+/// </remarks>
 internal sealed class Acceptor
 {
     private static readonly TimeSpan ResourceBackoff = TimeSpan.FromMilliseconds(10);
+
+    // Accepts per readiness wake-up before the loop lets other work run (the next wait completes at once if more wait).
+    private const int MaxAcceptsPerWakeUp = 16;
 
     private readonly LoopSocket _listenSocket;
     private readonly ZokioConnectionListener _listener;
     private readonly bool _dealRoundRobin;
     private readonly ILogger _logger;
     private volatile bool _stopping;
+    private int _paused;
     private Task? _running;
 
     public Acceptor(LoopSocket listenSocket, ZokioConnectionListener listener, bool dealRoundRobin, ILogger logger)
@@ -35,6 +47,15 @@ internal sealed class Acceptor
 
     private void Begin() => _running = AcceptLoop();
 
+    /// <summary>Restarts a loop that paused on a full queue, once Kestrel has taken a connection; any thread.</summary>
+    public void ResumeIfPaused()
+    {
+        if (Volatile.Read(ref _paused) == 1 && Interlocked.CompareExchange(ref _paused, 0, 1) == 1)
+        {
+            Start();
+        }
+    }
+
     /// <summary>Stops accepting, waits for the accept loop to end, then closes the listening socket.</summary>
     public async Task StopAsync()
     {
@@ -45,51 +66,92 @@ internal sealed class Acceptor
             return Task.FromResult(_running ?? Task.CompletedTask);
         }).ConfigureAwait(false);
         await running.ConfigureAwait(false);
-        _listenSocket.Dispose();
+        await LoopInvoke.RunAsync(Loop, () =>
+        {
+            // On the loop, so the port is released before StopAsync returns. shutdown(2) stops the listening itself
+            // even while another reference to the socket lives on (a readiness wait left on a ring drained later).
+            _listenSocket.Shutdown();
+            _listenSocket.Dispose();
+            return Task.FromResult(true);
+        }).ConfigureAwait(false);
     }
 
     private async Task AcceptLoop()
     {
+        int acceptedSinceWait = 0;
         while (!_stopping)
         {
-            int fd = await _listenSocket.AcceptAsync();
+            if (_listener.IsFull && Pause())
+            {
+                return;
+            }
+
+            int fd = _listenSocket.AcceptNow(out EndPoint? remote);
             if (fd >= 0)
             {
-                EndPoint? remote = _listenSocket.AcceptedAddress;
-                EventLoop target = _dealRoundRobin ? Loop.Group.Next() : Loop;
-                if (target == Loop)
+                Dispatch(fd, remote);
+                if (++acceptedSinceWait < MaxAcceptsPerWakeUp)
                 {
-                    _listener.OnAccepted(target, fd, remote);
+                    continue;
                 }
-                else
+            }
+            else if (-fd != Interop.Errno.EAGAIN)
+            {
+                if (!ContinueAfterError(-fd))
                 {
-                    target.Schedule(static state =>
-                    {
-                        (ZokioConnectionListener listener, EventLoop loop, int fd, EndPoint? remote) = ((ZokioConnectionListener, EventLoop, int, EndPoint?))state!;
-                        listener.OnAccepted(loop, fd, remote);
-                    }, (_listener, target, fd, remote));
+                    return;
                 }
 
                 continue;
             }
 
-            if (_stopping)
+            acceptedSinceWait = 0;
+            int ready = await _listenSocket.WaitReadableAsync();
+            if (ready < 0 && ready != -Interop.Errno.ECANCELED && !ContinueAfterError(-ready))
             {
-                break;
-            }
-
-            switch (-fd)
-            {
-                case Interop.Errno.ECONNABORTED or Interop.Errno.EINTR or Interop.Errno.EAGAIN or Interop.Errno.ECANCELED:
-                    // The peer gave up before we took the connection, or a signal: nothing lost, take the next one.
-                    continue;
-                default:
-                    // EMFILE, ENFILE, ENOBUFS, ENOMEM: out of resources. Back off rather than spin, and keep serving.
-                    Loop.Counters.ConnectionsRejected++;
-                    TransportLog.AcceptFailed(_logger, _listener.EndPoint.ToString() ?? "?", (int)ResourceBackoff.TotalMilliseconds, Interop.Errno.ToSocketException(fd));
-                    await Loop.Delay(ResourceBackoff).ConfigureAwait(false);
-                    break;
+                return;
             }
         }
+    }
+
+    /// <summary>Marks the loop paused; false when room appeared meanwhile (the loop then goes on).</summary>
+    private bool Pause()
+    {
+        Volatile.Write(ref _paused, 1);
+        // Re-check after publishing the flag: a connection taken in between would otherwise find no one to resume.
+        return _listener.IsFull || Interlocked.CompareExchange(ref _paused, 0, 1) != 1;
+    }
+
+    private void Dispatch(int fd, EndPoint? remote)
+    {
+        _listener.OnAcceptedReserved();
+        EventLoop target = _dealRoundRobin ? Loop.Group.Next() : Loop;
+        if (target == Loop)
+        {
+            _listener.OnAccepted(target, fd, remote);
+            return;
+        }
+
+        target.Schedule(static state =>
+        {
+            (ZokioConnectionListener listener, EventLoop loop, int fd, EndPoint? remote) = ((ZokioConnectionListener, EventLoop, int, EndPoint?))state!;
+            listener.OnAccepted(loop, fd, remote);
+        }, (_listener, target, fd, remote));
+    }
+
+    /// <summary>True to accept again at once; false when the loop ends and restarts itself after a back-off.</summary>
+    private bool ContinueAfterError(int errno)
+    {
+        if (errno is Interop.Errno.ECONNABORTED or Interop.Errno.EINTR or Interop.Errno.EPROTO)
+        {
+            // The peer gave up before we took the connection, or a signal: nothing lost, take the next one.
+            return true;
+        }
+
+        // EMFILE, ENFILE, ENOBUFS, ENOMEM: out of resources. Back off rather than spin, and keep serving.
+        Loop.Counters.ConnectionsRejected++;
+        TransportLog.AcceptFailed(_logger, _listener.EndPoint.ToString() ?? "?", (int)ResourceBackoff.TotalMilliseconds, Interop.Errno.ToSocketException(-errno));
+        Loop.Delay(ResourceBackoff).ContinueWith(static (_, state) => ((Acceptor)state!).Start(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return false;
     }
 }

@@ -11,6 +11,9 @@ internal static partial class TransportLog
     [LoggerMessage(7, LogLevel.Debug, @"Connection id ""{ConnectionId}"" sending FIN because: ""{Reason}""", EventName = "ConnectionWriteFin")]
     public static partial void ConnectionWriteFin(ILogger logger, string connectionId, string reason);
 
+    [LoggerMessage(8, LogLevel.Debug, @"Connection id ""{ConnectionId}"" sending RST because: ""{Reason}""", EventName = "ConnectionWriteRst")]
+    public static partial void ConnectionWriteRst(ILogger logger, string connectionId, string reason);
+
     [LoggerMessage(14, LogLevel.Debug, @"Connection id ""{ConnectionId}"" communication error.", EventName = "ConnectionError")]
     public static partial void ConnectionError(ILogger logger, string connectionId, Exception ex);
 
@@ -28,6 +31,9 @@ internal static partial class TransportLog
 
     [LoggerMessage(101, LogLevel.Error, "Zokio failed to accept a connection on {EndPoint}; retrying in {DelayMs} ms.", EventName = "AcceptFailed")]
     public static partial void AcceptFailed(ILogger logger, string endPoint, int delayMs, Exception ex);
+
+    [LoggerMessage(103, LogLevel.Error, "Zokio could not set up a connection accepted on {EndPoint}; it was closed and accepting goes on.", EventName = "AcceptedConnectionFailed")]
+    public static partial void AcceptedConnectionFailed(ILogger logger, string endPoint, Exception ex);
 
     [LoggerMessage(102, LogLevel.Debug, "Zokio listening on {EndPoint} with {ListenerCount} socket(s) across {LoopCount} loop(s) ({Backend}).", EventName = "Listening")]
     public static partial void Listening(ILogger logger, string endPoint, int listenerCount, int loopCount, string backend);

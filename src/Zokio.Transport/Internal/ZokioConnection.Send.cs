@@ -49,12 +49,31 @@ internal sealed partial class ZokioConnection
             ReadResult result = await output.ReadAsync();
             if (result.IsCanceled)
             {
+                // Abort(): what the application wrote before it aborted (HTTP/2's GOAWAY or RST_STREAM, say) still goes
+                // out if the socket takes it at once, as it would have on Kestrel's Sockets transport, which sends
+                // from the writing thread; then the connection closes.
+                if (!result.Buffer.IsEmpty)
+                {
+                    _socket.SendNow(result.Buffer);
+                }
+
                 break;
             }
 
             ReadOnlySequence<byte> buffer = result.Buffer;
             SequencePosition end = buffer.End;
             bool isCompleted = result.IsCompleted;
+            if (!Loop.IsOnLoopThread)
+            {
+                // Flushed on another thread (SendScheduler): send from here while the socket takes it, and leave only
+                // the rest (a full socket buffer) to the loop's ring.
+                buffer = SendNowFromThisThread(buffer);
+                if (!buffer.IsEmpty)
+                {
+                    await new LoopSwitch(Loop);
+                }
+            }
+
             while (!buffer.IsEmpty)
             {
                 int sent = await _socket.SendAsync(buffer);
@@ -65,7 +84,7 @@ internal sealed partial class ZokioConnection
                     ThrowForErrno(sent == 0 ? -Runtime.Native.Interop.Errno.EPIPE : sent);
                 }
 
-                Loop.Counters.BytesSent += sent;
+                Interlocked.Add(ref Loop.Counters.BytesSent, sent);
                 // A short send (epoll, or more segments than one sendmsg carries): send the rest.
                 buffer = buffer.Slice(sent);
             }
@@ -76,5 +95,28 @@ internal sealed partial class ZokioConnection
                 break;
             }
         }
+    }
+
+    /// <summary>Sends with direct non-blocking sendmsg calls until done or the socket is full; returns what is left.</summary>
+    private ReadOnlySequence<byte> SendNowFromThisThread(ReadOnlySequence<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            int sent = _socket.SendNow(buffer);
+            if (sent == -Runtime.Native.Interop.Errno.EAGAIN)
+            {
+                break;
+            }
+
+            if (sent <= 0)
+            {
+                ThrowForErrno(sent == 0 ? -Runtime.Native.Interop.Errno.EPIPE : sent);
+            }
+
+            Interlocked.Add(ref Loop.Counters.BytesSent, sent);
+            buffer = buffer.Slice(sent);
+        }
+
+        return buffer;
     }
 }

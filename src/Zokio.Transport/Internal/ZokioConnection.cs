@@ -19,13 +19,15 @@ internal sealed partial class ZokioConnection : ConnectionContext
     private readonly LoopSocket _socket;
     private readonly ILogger _logger;
     private readonly bool _waitForData;
+    private readonly bool _finOnError;
+    private readonly IDuplexPipe _originalTransport;
     private readonly CancellationTokenSource _connectionClosedTokenSource = new();
     private readonly TaskCompletionSource _waitForConnectionClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _shutdownLock = new();
     private IDictionary<object, object?>? _items;
     private string? _connectionId;
     private volatile Exception? _shutdownReason;
-    private bool _shutdown;
+    private volatile bool _shutdown;
     private bool _connectionClosedFired;
     private Task? _processing;
 
@@ -34,21 +36,22 @@ internal sealed partial class ZokioConnection : ConnectionContext
         _socket = socket;
         _logger = logger;
         _waitForData = options.WaitForDataBeforeAllocatingBuffer;
+        _finOnError = options.FinOnError;
         Loop = socket.Loop;
         LocalEndPoint = localEndPoint;
         RemoteEndPoint = remoteEndPoint;
         ConnectionClosed = _connectionClosedTokenSource.Token;
 
-        // The loop is the scheduler of the transport's side of both pipes; the application's side follows
-        // ApplicationScheduling (the loop, the thread pool, or adaptive).
+        // The loop is the scheduler of the transport's side of both pipes (the send loop also runs on a thread that
+        // flushes from outside the loop: SendScheduler); the application's side follows ApplicationScheduling.
         PipeScheduler application = Loop.ApplicationScheduler;
         PipeOptions inputOptions = new(Loop.MemoryPool, application, Loop, options.MaxReadBufferSize, options.MaxReadBufferSize / 2, useSynchronizationContext: false);
-        PipeOptions outputOptions = new(Loop.MemoryPool, Loop, application, options.MaxWriteBufferSize, options.MaxWriteBufferSize / 2, useSynchronizationContext: false);
+        PipeOptions outputOptions = new(Loop.MemoryPool, new SendScheduler(Loop), application, options.MaxWriteBufferSize, options.MaxWriteBufferSize / 2, useSynchronizationContext: false);
         Pipe input = new(inputOptions);
         Pipe output = new(outputOptions);
         Input = input.Writer;
         Output = output.Reader;
-        Transport = new DuplexPipe(input.Reader, output.Writer);
+        Transport = _originalTransport = new DuplexPipe(input.Reader, output.Writer);
         Application = new DuplexPipe(output.Reader, input.Writer);
         Features = CreateFeatures();
     }
@@ -121,8 +124,9 @@ internal sealed partial class ZokioConnection : ConnectionContext
 
     public override async ValueTask DisposeAsync()
     {
-        Transport.Input.Complete();
-        Transport.Output.Complete();
+        // The pipes this transport made, not whatever Transport holds now: connection middleware may have replaced it.
+        _originalTransport.Input.Complete();
+        _originalTransport.Output.Complete();
         if (_processing is not null)
         {
             await _processing.ConfigureAwait(false);
@@ -132,11 +136,14 @@ internal sealed partial class ZokioConnection : ConnectionContext
     }
 
     /// <summary>
-    /// Records why the connection ends (the first reason wins) and shuts the socket down, which ends a pending receive.
-    /// The fd itself is closed only after both loops finish, so no operation ever targets a reused fd number.
+    /// Records why the connection ends (the first reason wins) and ends the socket's pending operations: with a FIN
+    /// when the send loop completed gracefully (<paramref name="reason"/> null) or <see cref="ZokioTransportOptions.FinOnError"/>
+    /// is set, otherwise with an RST, as Kestrel's Sockets transport does. The fd itself is closed only after both loops
+    /// finish, so no operation ever targets a reused fd number.
     /// </summary>
     private void Shutdown(Exception? reason)
     {
+        bool reset;
         lock (_shutdownLock)
         {
             if (_shutdown)
@@ -144,18 +151,36 @@ internal sealed partial class ZokioConnection : ConnectionContext
                 return;
             }
 
-            _shutdown = true;
             _shutdownReason = reason ?? new ConnectionAbortedException("The Zokio transport's send loop completed gracefully.");
-            TransportLog.ConnectionWriteFin(_logger, ConnectionId, _shutdownReason.Message);
+            _shutdown = true;
+            reset = !_finOnError && reason is not null;
+            if (reset)
+            {
+                TransportLog.ConnectionWriteRst(_logger, ConnectionId, _shutdownReason.Message);
+            }
+            else
+            {
+                TransportLog.ConnectionWriteFin(_logger, ConnectionId, _shutdownReason.Message);
+            }
         }
 
-        Loop.Schedule(static state =>
-        {
-            ZokioConnection connection = (ZokioConnection)state!;
-            connection._socket.Shutdown();
-            connection._socket.CancelPendingOperations();
-        }, this);
+        Loop.Schedule(reset ? s_reset : s_finish, this);
     }
+
+    private static readonly Action<object?> s_finish = static state =>
+    {
+        ZokioConnection connection = (ZokioConnection)state!;
+        connection._socket.Shutdown();
+        connection._socket.CancelPendingOperations();
+    };
+
+    private static readonly Action<object?> s_reset = static state =>
+    {
+        ZokioConnection connection = (ZokioConnection)state!;
+        // The close, once both loops have ended, sends the RST and drops what the socket has not sent.
+        connection._socket.SetAbortiveClose();
+        connection._socket.CancelPendingOperations();
+    };
 
     private void FireConnectionClosed()
     {
@@ -165,20 +190,31 @@ internal sealed partial class ZokioConnection : ConnectionContext
         }
 
         _connectionClosedFired = true;
-        // ConnectionClosed callbacks are user code: run them on the thread pool, as the Sockets transport does.
-        ThreadPool.UnsafeQueueUserWorkItem(static connection =>
+        if (Loop.ApplicationScheduler == PipeScheduler.ThreadPool)
         {
-            try
-            {
-                connection._connectionClosedTokenSource.Cancel();
-            }
-            catch (Exception ex)
-            {
-                TransportLog.UnexpectedError(connection._logger, connection.ConnectionId, ex);
-            }
+            // The application runs on the thread pool: so do the ConnectionClosed callbacks, as on the Sockets transport.
+            ThreadPool.UnsafeQueueUserWorkItem(static connection => connection.CancelConnectionClosed(), this, preferLocal: false);
+            return;
+        }
 
-            connection._waitForConnectionClosed.TrySetResult();
-        }, this, preferLocal: false);
+        // The application runs on this loop: tell Kestrel now, before the loop runs any more of it, so it sees the bytes
+        // and the end of the connection in the order they arrived (a request followed by the client's FIN is then
+        // aborted before it can answer, as on the Sockets transport, not cut off halfway through its response).
+        CancelConnectionClosed();
+    }
+
+    private void CancelConnectionClosed()
+    {
+        try
+        {
+            _connectionClosedTokenSource.Cancel();
+        }
+        catch (Exception ex)
+        {
+            TransportLog.UnexpectedError(_logger, ConnectionId, ex);
+        }
+
+        _waitForConnectionClosed.TrySetResult();
     }
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe

@@ -20,6 +20,9 @@ internal sealed class ZokioConnectionListener : IConnectionListener
     private string? _unixPathToDelete;
     private int _unbound;
 
+    // Connections accepted and not yet taken by Kestrel; the acceptors pause at the backlog size.
+    private int _pending;
+
     public ZokioConnectionListener(EventLoopGroup group, EndPoint endPoint, ZokioTransportOptions options, ILogger logger)
     {
         _group = group;
@@ -32,7 +35,8 @@ internal sealed class ZokioConnectionListener : IConnectionListener
 
     internal void Bind()
     {
-        bool nonBlocking = _group.Backend == LoopBackendKind.Epoll;
+        // Non-blocking on every backend: the acceptors call accept4 directly once the socket is readable.
+        const bool nonBlocking = true;
         List<FileDescriptorHandle> sockets = [];
         try
         {
@@ -129,32 +133,74 @@ internal sealed class ZokioConnectionListener : IConnectionListener
         }
     }
 
-    /// <summary>Makes a connection for an accepted fd on its loop and queues it for Kestrel; on the loop thread.</summary>
+    /// <summary>True while as many accepted connections wait for Kestrel as the backlog allows: the acceptors pause.</summary>
+    internal bool IsFull => Volatile.Read(ref _pending) >= _options.Backlog;
+
+    /// <summary>Counts a connection just accepted, until Kestrel takes it (or it is closed).</summary>
+    internal void OnAcceptedReserved() => Interlocked.Increment(ref _pending);
+
+    private void ReleaseReservation()
+    {
+        if (Interlocked.Decrement(ref _pending) < _options.Backlog)
+        {
+            foreach (Acceptor acceptor in _acceptors)
+            {
+                acceptor.ResumeIfPaused();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes a connection for an accepted fd on its loop and queues it for Kestrel; on the loop thread. A failure here
+    /// is one connection's: it is logged and counted as rejected, the fd is closed, and accepting goes on.
+    /// </summary>
     internal void OnAccepted(EventLoop loop, int fd, EndPoint? remoteEndPoint)
     {
-        FileDescriptorHandle handle = new(fd);
-        if (EndPoint is IPEndPoint && _options.NoDelay)
+        ZokioConnection connection;
+        try
         {
-            SocketCalls.SetOption(fd, Interop.Sys.IPPROTO_TCP, Interop.Sys.TCP_NODELAY, 1);
+            if (EndPoint is IPEndPoint && _options.NoDelay)
+            {
+                SocketCalls.SetOption(fd, Interop.Sys.IPPROTO_TCP, Interop.Sys.TCP_NODELAY, 1);
+            }
+
+            connection = new(new LoopSocket(loop, new FileDescriptorHandle(fd)), LocalEndPointOf(fd), remoteEndPoint ?? (EndPoint is IPEndPoint ? null : EndPoint), _options, _logger);
+        }
+        catch (Exception ex)
+        {
+            Interop.Sys.Close(fd);
+            loop.Counters.ConnectionsRejected++;
+            ReleaseReservation();
+            TransportLog.AcceptedConnectionFailed(_logger, EndPoint.ToString() ?? "?", ex);
+            return;
         }
 
-        EndPoint? local = EndPoint is IPEndPoint ? SocketCalls.GetLocalEndPoint(fd) : EndPoint;
-        ZokioConnection connection = new(new LoopSocket(loop, handle), local, remoteEndPoint ?? (EndPoint is IPEndPoint ? null : EndPoint), _options, _logger);
         loop.Counters.ConnectionsAccepted++;
         connection.Start();
         if (!_accepted.Writer.TryWrite(connection))
         {
             // Unbound while this one was in flight: nobody will take it.
+            ReleaseReservation();
             connection.Abort(new ConnectionAbortedException("The Zokio listener was unbound."));
             _ = connection.DisposeAsync().AsTask();
         }
     }
 
+    /// <summary>The local address of an accepted connection: the listener's own when it is bound to one address.</summary>
+    private EndPoint? LocalEndPointOf(int fd) => EndPoint switch
+    {
+        IPEndPoint ip when !ip.Address.Equals(IPAddress.Any) && !ip.Address.Equals(IPAddress.IPv6Any) => ip,
+        IPEndPoint => SocketCalls.GetLocalEndPoint(fd),
+        _ => EndPoint,
+    };
+
     public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
     {
         try
         {
-            return await _accepted.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ZokioConnection connection = await _accepted.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ReleaseReservation();
+            return connection;
         }
         catch (ChannelClosedException)
         {
@@ -190,6 +236,7 @@ internal sealed class ZokioConnectionListener : IConnectionListener
         // Connections accepted but never handed to Kestrel are ours to close.
         while (_accepted.Reader.TryRead(out ZokioConnection? connection))
         {
+            ReleaseReservation();
             connection.Abort(new ConnectionAbortedException("The Zokio listener was disposed."));
             await connection.DisposeAsync().ConfigureAwait(false);
         }

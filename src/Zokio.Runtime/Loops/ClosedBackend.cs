@@ -1,0 +1,46 @@
+namespace Zokio.Runtime.Loops;
+
+/// <summary>
+/// What a loop's backend becomes once the loop has stopped: every operation completes at once with -ECANCELED, so
+/// code that still runs for the loop's connections (a late close, a late send) ends instead of waiting forever or
+/// touching a closed ring.
+/// </summary>
+internal sealed class ClosedBackend(LoopBackendKind kind) : LoopBackend
+{
+    private const int ECANCELED = 125;
+
+    public override LoopBackendKind Kind => kind;
+
+    public override string Description => "stopped";
+
+    public override long Enters => 0;
+
+    public override long Submitted => 0;
+
+    public override void Submit(IoOperation operation)
+    {
+        operation.InFlight = false;
+        if (operation.Kind == IoOperationKind.Close)
+        {
+            Native.Interop.Sys.Close(operation.Fd);
+            operation.OnCompleted(0);
+            return;
+        }
+
+        operation.OnCompleted(-ECANCELED);
+    }
+
+    public override void Cancel(IoOperation operation)
+    {
+    }
+
+    public override int Poll(bool block, long timeoutNanoseconds) => 0;
+
+    public override void Wake()
+    {
+    }
+
+    public override void Dispose()
+    {
+    }
+}

@@ -1,0 +1,121 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Zokio.Runtime.Loops;
+
+namespace Zokio.Http.Tests;
+
+/// <summary>
+/// The crash of issue 9: under Adaptive scheduling a blocking handler plus ordinary client churn (idle keep-alive
+/// connections closing, new ones arriving) made the blocked ring's stale completions land on freed or reused
+/// operations once the blocked thread returned, and the process failed fast. Repeated hand-offs with churn must leave
+/// the process serving, with every response correct.
+/// </summary>
+public class HandOffChurnTests
+{
+    public static TheoryData<LoopBackendKind, int> Cases => new()
+    {
+        { LoopBackendKind.IoUring, 1 },
+        { LoopBackendKind.IoUring, 2 },
+        { LoopBackendKind.Epoll, 1 },
+        { LoopBackendKind.Epoll, 2 },
+    };
+
+    [Theory, MemberData(nameof(Cases))]
+    public async Task Repeated_hand_offs_with_client_churn_keep_the_process_serving(LoopBackendKind backend, int loops)
+    {
+        using ZokioMeterReader meter = new();
+        long handOffsBefore = meter.Read(ZokioMeterReader.LoopHandOffs);
+        WebApplication app = TestHost.CreateZokioBuilder(backend, configure: options =>
+        {
+            options.LoopCount = loops;
+            options.StallThreshold = TimeSpan.FromMilliseconds(50);
+        }).Build();
+        // Bodies with a Content-Length, so the raw-socket client below knows where each response ends.
+        app.MapGet("/fast", () => Results.Text("fast"));
+        app.MapGet("/block", () =>
+        {
+            // Asleep in the kernel, as a handler blocked on I/O or a lock is.
+            Thread.Sleep(400);
+            return Results.Text("blocked");
+        });
+        await using TestHost host = await TestHost.StartAsync(app);
+        IPEndPoint endPoint = new(IPAddress.Loopback, host.BaseAddress.Port);
+
+        const int Rounds = 5;
+        const int Clients = 60;
+        List<Socket> idle = await OpenServedConnections(endPoint, Clients);
+        for (int round = 0; round < Rounds; round++)
+        {
+            // Block every loop (one blocking request per loop, on keep-alive connections that were served before).
+            List<Socket> blockers = await OpenServedConnections(endPoint, loops * 2);
+            Task<string>[] blocking = [.. blockers.Select(b => RequestAsync(b, "/block"))];
+
+            // Churn while blocked: the idle clients go away, new ones arrive and are served.
+            foreach (Socket socket in idle)
+            {
+                socket.Dispose();
+            }
+
+            idle = await OpenServedConnections(endPoint, Clients);
+            Assert.All(await Task.WhenAll(blocking).WaitAsync(TestHost.Timeout), body => Assert.Equal("blocked", body));
+            foreach (Socket blocker in blockers)
+            {
+                blocker.Dispose();
+            }
+        }
+
+        foreach (Socket socket in idle)
+        {
+            Assert.Equal("fast", await RequestAsync(socket, "/fast").WaitAsync(TestHost.Timeout));
+            socket.Dispose();
+        }
+
+        Assert.True(meter.Read(ZokioMeterReader.LoopHandOffs) >= handOffsBefore + Rounds, "The loops were not handed off in every round.");
+    }
+
+    private static async Task<List<Socket>> OpenServedConnections(IPEndPoint endPoint, int count)
+    {
+        Socket[] sockets = await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
+        {
+            Socket socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(endPoint);
+            Assert.Equal("fast", await RequestAsync(socket, "/fast"));
+            return socket;
+        })).WaitAsync(TestHost.Timeout);
+        return [.. sockets];
+    }
+
+    /// <summary>One keep-alive GET on a raw socket; returns the body (the responses here are small, unchunked).</summary>
+    private static async Task<string> RequestAsync(Socket socket, string path)
+    {
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n"));
+        byte[] buffer = new byte[4096];
+        int total = 0;
+        while (true)
+        {
+            int n = await socket.ReceiveAsync(buffer.AsMemory(total));
+            if (n == 0)
+            {
+                throw new IOException($"The server closed the connection; received: {Encoding.ASCII.GetString(buffer, 0, total)}");
+            }
+
+            total += n;
+            string text = Encoding.ASCII.GetString(buffer, 0, total);
+            int headerEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            if (headerEnd < 0)
+            {
+                continue;
+            }
+
+            int lengthAt = text.IndexOf("Content-Length: ", StringComparison.OrdinalIgnoreCase);
+            int length = int.Parse(text.AsSpan(lengthAt + 16, text.IndexOf('\r', lengthAt) - lengthAt - 16));
+            if (total >= headerEnd + 4 + length)
+            {
+                return text.Substring(headerEnd + 4, length);
+            }
+        }
+    }
+}
