@@ -20,8 +20,6 @@ public class HandOffTests
         { ServerTransport.Sockets, 2 },
     };
 
-    public static TheoryData<ServerTransport> OneLoopCases => Transports.WithSockets;
-
     [Theory, MemberData(nameof(ChurnCases))]
     public async Task Twenty_hand_offs_with_client_churn_keep_the_process_alive_and_every_response_correct(ServerTransport transport, int loops)
     {
@@ -44,7 +42,7 @@ public class HandOffTests
         await driver.AssertStoppedCleanlyAsync();
     }
 
-    [Theory, MemberData(nameof(OneLoopCases))]
+    [Theory, MemberData(nameof(Transports.WithSockets), MemberType = typeof(Transports))]
     public async Task Hand_offs_while_a_peer_never_reads_keep_the_process_alive_and_its_response_intact(ServerTransport transport)
     {
         const int Rounds = 5;
@@ -88,7 +86,7 @@ public class HandOffTests
         await driver.AssertStoppedCleanlyAsync();
     }
 
-    [Theory, MemberData(nameof(OneLoopCases))]
+    [Theory, MemberData(nameof(Transports.WithSockets), MemberType = typeof(Transports))]
     public async Task During_a_hand_off_a_new_connection_is_answered_before_the_blocking_handler_returns(ServerTransport transport)
     {
         await using ChildServer server = await ChildServer.StartAsync(ChildServer.TransportArguments(transport, loops: 1, StallThresholdMs));

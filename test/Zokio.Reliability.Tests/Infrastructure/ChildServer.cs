@@ -21,8 +21,6 @@ internal sealed class ChildServer : IAsyncDisposable
 
     public int Port { get; private set; }
 
-    public bool HasExited => _process.HasExited;
-
     /// <summary>
     /// The arguments that select <paramref name="transport"/> on the command line, as an operator would write them, with
     /// <paramref name="loops"/> loops and a stall threshold of <paramref name="stallThresholdMs"/> (adaptive scheduling).
@@ -60,7 +58,7 @@ internal sealed class ChildServer : IAsyncDisposable
     public static async Task<(int ExitCode, string[] Output)> RunToExitAsync(params string[] arguments)
     {
         await using ChildServer server = Launch(arguments);
-        await server.SendCommandAsync("stop");
+        // Should it start after all, this stops it, and the caller sees it listened.
         int exitCode = await server.StopAsync();
         return (exitCode, server.Output);
     }
@@ -157,8 +155,15 @@ internal sealed class ChildServer : IAsyncDisposable
     /// <summary>Writes one command line to the server's stdin ("release", "stop").</summary>
     public async Task SendCommandAsync(string command)
     {
-        await _process.StandardInput.WriteLineAsync(command);
-        await _process.StandardInput.FlushAsync();
+        try
+        {
+            await _process.StandardInput.WriteLineAsync(command);
+            await _process.StandardInput.FlushAsync();
+        }
+        catch (IOException) when (_process.HasExited)
+        {
+            // The server is gone (its stdin pipe broke); the caller's next wait reports how it ended.
+        }
     }
 
     /// <summary>

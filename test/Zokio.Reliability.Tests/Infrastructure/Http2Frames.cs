@@ -34,13 +34,11 @@ internal enum Http2ErrorCode : uint
 /// <summary>Builds the few HTTP/2 frames the tests send by hand, and reads frames from a <see cref="RawConnection"/>.</summary>
 internal static class Http2Frames
 {
-    public const byte Data = 0x0;
     public const byte Headers = 0x1;
     public const byte RstStream = 0x3;
     public const byte Settings = 0x4;
     public const byte Ping = 0x6;
     public const byte GoAway = 0x7;
-    public const byte WindowUpdate = 0x8;
 
     public const byte FlagAck = 0x1;
     public const byte FlagEndStream = 0x1;

@@ -31,8 +31,7 @@ internal sealed class RawConnection : IDisposable
         _buffer = new byte[bufferSize];
     }
 
-    public Socket Socket => _socket;
-
+    /// <summary>Connects to 127.0.0.1:<paramref name="port"/>.</summary>
     /// <param name="port">The server's loopback port.</param>
     /// <param name="cancellationToken">Ends the connect.</param>
     /// <param name="bufferSize">Receive buffer; a response head must fit in it.</param>

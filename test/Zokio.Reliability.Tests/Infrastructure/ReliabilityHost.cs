@@ -8,7 +8,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Zokio.Http;
+using Zokio.Http.Tests;
 using Zokio.Runtime.Loops;
 
 namespace Zokio.Reliability.Tests;
@@ -111,7 +113,21 @@ internal sealed class ReliabilityHost : IAsyncDisposable
         }
 
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new ReliabilityHost(app, new Uri(address).Port);
+        ReliabilityHost host = new(app, new Uri(address).Port);
+        if (app.Services.GetService<IOptions<ZokioOptions>>() is not null)
+        {
+            // Kestrel falls back to Sockets without a word for an endpoint Zokio declines: a Zokio row must not pass on Sockets.
+            using ZokioMeterReader meter = new();
+            long acceptedBefore = meter.Read(ZokioMeterReader.ConnectionsAccepted);
+            using CancellationTokenSource timeout = new(Timeout);
+            using (await RawConnection.ConnectAsync(host.Port, timeout.Token))
+            {
+            }
+
+            await Eventually.EqualsAsync(true, () => meter.Read(ZokioMeterReader.ConnectionsAccepted) > acceptedBefore, "Zokio accepting the host's connections");
+        }
+
+        return host;
     }
 
     public async ValueTask DisposeAsync()
