@@ -76,6 +76,95 @@ public class HandOffChurnTests
         Assert.True(meter.Read(ZokioMeterReader.LoopHandOffs) >= handOffsBefore + Rounds, "The loops were not handed off in every round.");
     }
 
+    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    public async Task A_peer_that_does_not_read_never_keeps_a_handed_off_thread_alive_and_gets_its_whole_response(LoopBackendKind backend)
+    {
+        const int Size = 16 * 1024 * 1024;
+        byte[] payload = new byte[Size];
+        new Random(7).NextBytes(payload);
+        using ManualResetEventSlim release = new();
+        WebApplication app = TestHost.CreateZokioBuilder(backend, configure: options =>
+        {
+            options.LoopCount = 1;
+            options.StallThreshold = TimeSpan.FromMilliseconds(50);
+        }).Build();
+        app.MapGet("/fast", () => Results.Text("fast"));
+        app.MapGet("/big", () => Results.Bytes(payload, "application/octet-stream"));
+        app.MapGet("/block", () =>
+        {
+            release.Wait(TestHost.Timeout);
+            return Results.Text("blocked");
+        });
+        await using TestHost host = await TestHost.StartAsync(app);
+        IPEndPoint endPoint = new(IPAddress.Loopback, host.BaseAddress.Port);
+
+        // A client that asks for 16 MiB and does not read: the response's send waits on the loop's ring.
+        using Socket stalled = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 16 * 1024 };
+        await stalled.ConnectAsync(endPoint);
+        Assert.Equal("fast", await RequestAsync(stalled, "/fast"));
+        await stalled.SendAsync(Encoding.ASCII.GetBytes("GET /big HTTP/1.1\r\nHost: x\r\n\r\n"));
+
+        // Block the loop: it is handed off while that send is pending on the blocked thread's backend.
+        List<Socket> blocker = await OpenServedConnections(endPoint, 1);
+        Task<string> blocking = RequestAsync(blocker[0], "/block");
+        using CancellationTokenSource timeout = new(TestHost.Timeout);
+        while (CountThreadsNamed("zokio-loop-0") < 2)
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+
+        release.Set();
+        Assert.Equal("blocked", await blocking.WaitAsync(TestHost.Timeout));
+        // The blocked thread leaves as soon as its work returns, although its pending send cannot finish yet: its
+        // drain moves that send to the loop's current thread.
+        while (CountThreadsNamed("zokio-loop-0") != 1)
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+
+        // Now the client reads, and gets every byte, in order.
+        byte[] received = await ReadResponseBodyAsync(stalled, Size).WaitAsync(TestHost.Timeout);
+        Assert.True(received.AsSpan().SequenceEqual(payload), "The response was corrupted.");
+        blocker[0].Dispose();
+    }
+
+    private static int CountThreadsNamed(string name) =>
+        Directory.EnumerateDirectories("/proc/self/task").Count(task =>
+        {
+            try
+            {
+                return File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') == name;
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        });
+
+    private static async Task<byte[]> ReadResponseBodyAsync(Socket socket, int size)
+    {
+        byte[] buffer = new byte[size + 4096];
+        int total = 0;
+        int bodyStart = -1;
+        while (bodyStart < 0 || total < bodyStart + size)
+        {
+            int n = await socket.ReceiveAsync(buffer.AsMemory(total));
+            if (n == 0)
+            {
+                throw new IOException($"The server closed the connection after {total} bytes.");
+            }
+
+            total += n;
+            if (bodyStart < 0)
+            {
+                int headerEnd = buffer.AsSpan(0, total).IndexOf("\r\n\r\n"u8);
+                bodyStart = headerEnd < 0 ? -1 : headerEnd + 4;
+            }
+        }
+
+        return buffer[bodyStart..(bodyStart + size)];
+    }
+
     private static async Task<List<Socket>> OpenServedConnections(IPEndPoint endPoint, int count)
     {
         Socket[] sockets = await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>

@@ -168,6 +168,8 @@ internal sealed unsafe class EpollBackend : LoopBackend
         }
     }
 
+    public override void MarkNotWritable(int fd) => GetState(fd).WriteReady = false;
+
     public override void ForgetFd(int fd)
     {
         if ((uint)fd < (uint)_fds.Length && _fds[fd] is not null)

@@ -110,7 +110,7 @@ public sealed partial class EventLoop : PipeScheduler
     /// <summary>True while a hand-off has sent this loop's application work to the thread pool.</summary>
     internal bool IsDivertingApplicationWork => _handOff.IsDivertingApplicationWork;
 
-    /// <summary>Native send/accept/connect buffers for a socket of this loop; loop thread only.</summary>
+    /// <summary>Native send buffers (msghdr and iovecs) for a socket of this loop; loop thread only.</summary>
     internal NativeSocketBuffers RentSocketBuffers()
     {
         Debug.Assert(IsOnLoopThread);

@@ -33,6 +33,11 @@ internal abstract class LoopBackend : IDisposable
     {
     }
 
+    /// <summary>Likewise for writing: a non-blocking connect(2) in progress, or a direct send that returned EAGAIN.</summary>
+    public virtual void MarkNotWritable(int fd)
+    {
+    }
+
     /// <summary>
     /// Hands queued operations to the kernel and runs the callbacks of finished ones. With <paramref name="block"/>,
     /// waits until at least one completes, <see cref="Wake"/> is called, or <paramref name="timeoutNanoseconds"/>

@@ -157,6 +157,8 @@ internal sealed class LoopSocket : IDisposable
             return result;
         }
 
+        // The handshake is under way: the socket is not writable until it ends (epoll must not take it as ready).
+        Loop.IoBackend.MarkNotWritable(Fd);
         _write.Kind = IoOperationKind.PollWritable;
         int ready = await _write.SubmitAsync(Loop.IoBackend);
         return ready < 0 ? ready : SocketCalls.GetPendingError(Fd);

@@ -22,7 +22,9 @@ internal sealed partial class ZokioConnection : ConnectionContext
     private readonly bool _finOnError;
     private readonly IDuplexPipe _originalTransport;
     private readonly CancellationTokenSource _connectionClosedTokenSource = new();
-    private readonly TaskCompletionSource _waitForConnectionClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Continuations run where ConnectionClosed fired (the loop, or the thread pool), as on the Sockets transport: the
+    // receive loop then ends there without one more hop.
+    private readonly TaskCompletionSource _waitForConnectionClosed = new();
     private readonly Lock _shutdownLock = new();
     private IDictionary<object, object?>? _items;
     private string? _connectionId;
@@ -104,7 +106,15 @@ internal sealed partial class ZokioConnection : ConnectionContext
         }
         finally
         {
-            Loop.Schedule(static state => ((ZokioConnection)state!).Close(), this);
+            // Where the connection ends, when that is its loop; otherwise the loop closes it next.
+            if (Loop.IsOnLoopThread)
+            {
+                Close();
+            }
+            else
+            {
+                Loop.Schedule(static state => ((ZokioConnection)state!).Close(), this);
+            }
         }
     }
 
