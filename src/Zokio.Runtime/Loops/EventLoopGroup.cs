@@ -104,7 +104,10 @@ public sealed class EventLoopGroup : IAsyncDisposable, IDisposable
         return probe is not null;
     }
 
-    /// <summary>The CPU loop <paramref name="index"/> is pinned to with <see cref="EventLoopGroupOptions.PinThreads"/>: the index-th CPU (modulo their count) this process may run on, or null when none is known.</summary>
+    /// <summary>
+    /// The CPU loop <paramref name="index"/> is pinned to with <see cref="EventLoopGroupOptions.PinThreads"/>: the
+    /// index-th CPU (modulo their count) this process may run on, or null when pinning is off or no CPU is known.
+    /// </summary>
     internal int? PinCpu(int index) => _pinCpus.Length == 0 ? null : _pinCpus[index % _pinCpus.Length];
 
     /// <summary>The next loop in round-robin order, for spreading new connections.</summary>

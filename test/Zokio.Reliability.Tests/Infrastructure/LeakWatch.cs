@@ -3,8 +3,9 @@ using Zokio.Http.Tests;
 namespace Zokio.Reliability.Tests;
 
 /// <summary>
-/// Records open sockets and (on Zokio) pool blocks rented when a scenario starts; <see cref="AssertNothingLeakedAsync"/> waits, bounded, for
-/// both to come back: a connection that ended abnormally must still give back its descriptor and its memory.
+/// Records open sockets and (on Zokio) pool blocks rented when a scenario starts; <see cref="AssertNothingLeakedAsync"/>
+/// waits, bounded, for both to come back: a connection that ended abnormally must still give back its descriptor and
+/// its memory.
 /// </summary>
 internal sealed class LeakWatch : IAsyncDisposable
 {
@@ -20,7 +21,10 @@ internal sealed class LeakWatch : IAsyncDisposable
         _blocksBefore = _transport == ServerTransport.Sockets ? 0 : _meter.Read(ZokioMeters.MemoryOutstanding);
     }
 
-    /// <summary>Starts watching once <paramref name="host"/> has served one connection, so state made lazily on the first one is part of the baseline.</summary>
+    /// <summary>
+    /// Starts watching once <paramref name="host"/> has served one connection, so state made lazily on the first one is
+    /// part of the baseline.
+    /// </summary>
     public static async Task<LeakWatch> StartAsync(ServerTransport transport, ReliabilityHost host)
     {
         int socketsBefore = OpenSockets();

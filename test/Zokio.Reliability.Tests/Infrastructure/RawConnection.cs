@@ -34,10 +34,16 @@ internal sealed class RawConnection : IDisposable
     /// <summary>Connects to 127.0.0.1:<paramref name="port"/>.</summary>
     /// <param name="port">The server's loopback port.</param>
     /// <param name="cancellationToken">Ends the connect.</param>
-    /// <param name="bufferSize">Receive buffer; a response head must fit in it.</param>
-    public static async Task<RawConnection> ConnectAsync(int port, CancellationToken cancellationToken, int bufferSize = 64 * 1024)
+    /// <param name="bufferSize">This side's read buffer; a response head must fit in it.</param>
+    /// <param name="kernelReceiveBuffer">SO_RCVBUF, set before connecting (so the window follows it); null for the kernel's autotuning.</param>
+    public static async Task<RawConnection> ConnectAsync(int port, CancellationToken cancellationToken, int bufferSize = 64 * 1024, int? kernelReceiveBuffer = null)
     {
         Socket socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (kernelReceiveBuffer is int size)
+        {
+            socket.ReceiveBufferSize = size;
+        }
+
         try
         {
             await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
