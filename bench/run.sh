@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side load benchmark: Zokio (io_uring), Zokio (epoll), Kestrel Sockets and nginx on
-# loopback, following /work/shared/BENCH.md. See bench/README.md for how to read the output.
+# loopback, following the project's measuring protocol. See bench/README.md for how to read the output.
 #
 # Usage: bench/run.sh [--rounds N] [--duration S] [--warmup S] [--unpinned]
 #                     [--servers zokio,zokio-epoll,sockets,nginx] [--rate REQ_PER_S]
@@ -776,7 +776,7 @@ write_results() {
             "$(json_str "$(tool_version "$(nginx_bin)" -v)")" \
             "$(json_str "$([[ -n $DB_CONNECTION ]] && tool_version psql --version)")"
         printf '  "config": {"rounds": %d, "duration_s": %d, "warmup_s": %d, "pinned": %s, "app": %s, "idle_connections": %d, "rate": %s, "db_options": %s, "scenarios": [%s], "servers": [%s]},\n' \
-            "$ROUNDS" "$DURATION" "$WARMUP" "$( ((PINNED)) && echo true || echo false)" "$(json_str "$APP_DLL")" \
+            "$ROUNDS" "$DURATION" "$WARMUP" "$( ((PINNED)) && echo true || echo false)" "$(json_str "${APP_DLL#"$REPO_DIR"/}")" \
             "$IDLE_CONNECTIONS" "$(json_num "$RATE")" "$(json_str "$DB_OPTIONS")" "${scenarios_json%,}" "${servers_json%,}"
         printf '  "runs": [\n'
         sed '$!s/$/,/; s/^/    /' "$RUNS_FILE"

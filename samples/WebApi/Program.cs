@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -16,6 +17,9 @@ builder.WebHost.UseZokio();
 builder.Services.AddGrpc();
 // TechEmpower's database tests, only when ConnectionStrings:Db is set (bench/db/setup.sh prints one).
 builder.AddTechEmpowerDatabase();
+
+// Operating it (issue 12): /healthz for Kubernetes probes; the live dashboard at /zokio, mapped below.
+builder.Services.AddHealthChecks();
 
 WebApplication app = builder.Build();
 
@@ -39,6 +43,17 @@ app.MapUpload();
 app.MapTechEmpowerDatabase();
 
 app.MapGrpcService<GreeterService>();
+
+// Operating it (issue 12): health checks for probes, and Zokio's live dashboard, an admin page: it answers loopback
+// clients on the HTTP/1.1 endpoint only, and anyone else gets 404 as if it did not exist.
+app.MapHealthChecks("/healthz");
+app.MapZokioDashboard("/zokio").Add(static endpoint =>
+{
+    RequestDelegate dashboard = endpoint.RequestDelegate!;
+    endpoint.RequestDelegate = context => context.Request.Protocol == "HTTP/1.1" && context.Connection.RemoteIpAddress is { } client && IPAddress.IsLoopback(client)
+        ? dashboard(context)
+        : Results.NotFound().ExecuteAsync(context);
+});
 
 await app.StartAsync();
 

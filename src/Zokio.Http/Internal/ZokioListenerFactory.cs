@@ -14,19 +14,22 @@ namespace Zokio.Http.Internal;
 internal sealed class ZokioListenerFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector, IAsyncDisposable
 {
     private readonly IOptions<ZokioOptions> _options;
+    private readonly PlatformSupport _platform;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private ZokioTransportFactory? _transport;
+    private volatile EventLoopGroup? _servingLoops;
     private bool _created;
     private int _loggedDecline;
 
     // Options are read at the first bind, not here: Kestrel's server (and so this factory) is constructed by
     // WebApplicationBuilder.Build(), and reading them here would throw an invalid option from Build() instead of letting
     // ValidateOnStart fail StartAsync with every invalid option listed.
-    public ZokioListenerFactory(IOptions<ZokioOptions> options, ILoggerFactory loggerFactory)
+    public ZokioListenerFactory(IOptions<ZokioOptions> options, PlatformSupport platform, ILoggerFactory loggerFactory)
     {
         _options = options;
+        _platform = platform;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("Zokio.Http");
     }
@@ -41,7 +44,7 @@ internal sealed class ZokioListenerFactory : IConnectionListenerFactory, IConnec
                 if (!_created)
                 {
                     ZokioOptions options = _options.Value;
-                    if (options.Enabled && EventLoopGroup.IsSupported)
+                    if (options.Enabled && _platform.IsSupported)
                     {
                         _transport = new ZokioTransportFactory(Options.Create<ZokioTransportOptions>(options), _loggerFactory);
                     }
@@ -67,7 +70,7 @@ internal sealed class ZokioListenerFactory : IConnectionListenerFactory, IConnec
                 }
                 else
                 {
-                    HttpLog.Unsupported(_logger, System.Runtime.InteropServices.RuntimeInformation.OSDescription);
+                    HttpLog.Unsupported(_logger, _platform.Description);
                 }
             }
 
@@ -77,10 +80,17 @@ internal sealed class ZokioListenerFactory : IConnectionListenerFactory, IConnec
         return transport.CanBind(endpoint);
     }
 
-    public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
-        Transport is { } transport
-            ? transport.BindAsync(endpoint, cancellationToken)
-            : throw new InvalidOperationException("Zokio is not serving (Zokio:Enabled=false, or this OS has no Zokio backend); Kestrel should have asked CanBind first.");
+    /// <summary>The event loops once Zokio has bound an endpoint, else null; never starts them (the dashboard reads this).</summary>
+    public EventLoopGroup? ServingLoops => _servingLoops;
+
+    public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
+    {
+        ZokioTransportFactory transport = Transport
+            ?? throw new InvalidOperationException("Zokio is not serving (Zokio:Enabled=false, or this OS has no Zokio backend); Kestrel should have asked CanBind first.");
+        IConnectionListener listener = await transport.BindAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        _servingLoops ??= transport.Loops;
+        return listener;
+    }
 
     public ValueTask DisposeAsync()
     {

@@ -1,0 +1,197 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Zokio.Http.Dashboard;
+using Zokio.Http.Internal;
+using Zokio.Runtime.Diagnostics;
+using Zokio.Runtime.Loops;
+
+namespace Zokio.Http.Tests;
+
+/// <summary>The live dashboard's page, JSON snapshot and event stream, served by a real app on Zokio.</summary>
+public class DashboardTests
+{
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
+
+    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    public async Task Snapshot_lists_every_loop_with_the_connections_it_accepted(LoopBackendKind backend)
+    {
+        await using TestHost host = await StartAsync(backend);
+        const int connections = 6;
+        for (int i = 0; i < connections; i++)
+        {
+            // A client per request: each request is a new connection.
+            using HttpClient fresh = new() { BaseAddress = host.BaseAddress, Timeout = TestHost.Timeout };
+            Assert.Equal("hello", await fresh.GetStringAsync("/hello"));
+        }
+
+        using HttpClient client = new() { BaseAddress = host.BaseAddress, Timeout = TestHost.Timeout };
+        using HttpResponseMessage response = await client.GetAsync("/zokio/snapshot");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        DashboardSnapshot snapshot = (await response.Content.ReadFromJsonAsync<DashboardSnapshot>(s_json))!;
+
+        Assert.Equal("serving", snapshot.State);
+        Assert.Equal([0, 1], snapshot.Loops.Select(l => l.Index));
+        Assert.All(snapshot.Loops, loop => Assert.Equal(backend.ToString(), loop.Backend));
+        // The snapshot's own connection is open and counted too.
+        Assert.True(snapshot.Loops.Sum(l => l.Accepted) >= connections + 1, $"accepted {snapshot.Loops.Sum(l => l.Accepted)}");
+        Assert.True(snapshot.Loops.Sum(l => l.Connections) >= 1);
+        Assert.True(snapshot.Loops.Sum(l => l.BytesReceived) > 0);
+        Assert.All(snapshot.Loops, loop => Assert.Null(loop.AcceptedPerSecond));
+    }
+
+    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    public async Task Event_stream_sends_the_history_then_samples_that_follow_the_traffic(LoopBackendKind backend)
+    {
+        await using TestHost host = await StartAsync(backend);
+        // Closes the never-ending stream at the end instead of draining it for ResponseDrainTimeout (2 s).
+        using HttpClient client = new(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = host.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        using CancellationTokenSource timeout = new(TestHost.Timeout);
+        using HttpResponseMessage response = await client.GetAsync("/zokio/events", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        await using Stream stream = await response.Content.ReadAsStreamAsync(timeout.Token);
+        await using IAsyncEnumerator<SseItem<string>> events = SseParser.Create(stream).EnumerateAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+
+        Assert.True(await events.MoveNextAsync());
+        Assert.Equal("history", events.Current.EventType);
+        DashboardSnapshot first = await NextSampleAsync(events);
+        Assert.Equal("serving", first.State);
+        long acceptedBefore = first.Loops.Sum(l => l.Accepted);
+
+        const int connections = 5;
+        for (int i = 0; i < connections; i++)
+        {
+            using HttpClient fresh = new() { BaseAddress = host.BaseAddress, Timeout = TestHost.Timeout };
+            await fresh.GetStringAsync("/hello");
+        }
+
+        // Samples keep coming (one per interval); wait for one that has seen the new connections.
+        DashboardSnapshot later;
+        do
+        {
+            later = await NextSampleAsync(events);
+        }
+        while (later.Loops.Sum(l => l.Accepted) < acceptedBefore + connections);
+
+        Assert.All(later.Loops, loop => Assert.NotNull(loop.AcceptedPerSecond));
+        Assert.All(later.Loops, loop => Assert.NotNull(loop.BytesReceivedPerSecond));
+    }
+
+    [Fact]
+    public async Task Sampling_runs_only_while_someone_watches_and_a_late_watcher_gets_the_history()
+    {
+        await using TestHost host = await StartAsync(LoopBackendKind.Epoll);
+        DashboardSource source = new(
+            host.App.Services.GetRequiredService<ZokioListenerFactory>(),
+            host.App.Services.GetRequiredService<IOptions<ZokioOptions>>(),
+            host.App.Services.GetRequiredService<PlatformSupport>());
+        DashboardSampler sampler = new(source, TimeSpan.FromMilliseconds(20));
+        using CancellationTokenSource timeout = new(TestHost.Timeout);
+        Assert.False(sampler.IsSampling);
+
+        IAsyncEnumerator<SseItem<string>> first = sampler.WatchAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.True(await first.MoveNextAsync());
+        Assert.Equal(("history", "[]"), (first.Current.EventType, first.Current.Data));
+        Assert.True(sampler.IsSampling);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(await first.MoveNextAsync());
+            Assert.Equal("sample", first.Current.EventType);
+        }
+
+        await using (IAsyncEnumerator<SseItem<string>> late = sampler.WatchAsync(timeout.Token).GetAsyncEnumerator(timeout.Token))
+        {
+            Assert.True(await late.MoveNextAsync());
+            DashboardSnapshot[] history = JsonSerializer.Deserialize<DashboardSnapshot[]>(late.Current.Data, s_json)!;
+            Assert.True(history.Length >= 3, $"history of {history.Length} sample(s)");
+        }
+
+        Assert.True(sampler.IsSampling, "the first watcher is still there");
+        await first.DisposeAsync();
+        Assert.False(sampler.IsSampling);
+    }
+
+    [Fact]
+    public async Task Page_is_self_contained_and_allows_only_its_own_inline_script_and_style()
+    {
+        await using TestHost host = await StartAsync(LoopBackendKind.Epoll);
+        using HttpClient client = new() { BaseAddress = host.BaseAddress, Timeout = TestHost.Timeout };
+
+        using HttpResponseMessage response = await client.GetAsync("/zokio");
+        string html = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        string policy = string.Join(" ", response.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("default-src 'none'", policy);
+        Assert.Matches("script-src 'sha256-[A-Za-z0-9+/=]{44}'", policy);
+        Assert.Matches("style-src 'sha256-[A-Za-z0-9+/=]{44}'", policy);
+        Assert.DoesNotContain("unsafe-inline", policy);
+        Assert.DoesNotContain(" src=", html);
+        Assert.DoesNotContain("<link", html);
+        Assert.DoesNotContain("://", html);
+    }
+
+    [Fact]
+    public async Task With_Zokio_disabled_the_dashboard_says_so_and_lists_no_loop()
+    {
+        WebApplication app = TestHost.CreateZokioBuilder(LoopBackendKind.Epoll, args: ["--Zokio:Enabled=false"]).Build();
+        app.MapZokioDashboard();
+        await using TestHost host = await TestHost.StartAsync(app);
+        using HttpClient client = new() { BaseAddress = host.BaseAddress, Timeout = TestHost.Timeout };
+
+        DashboardSnapshot snapshot = (await client.GetFromJsonAsync<DashboardSnapshot>("/zokio/snapshot", s_json))!;
+
+        Assert.Equal("disabled", snapshot.State);
+        Assert.Contains("Zokio:Enabled=false", snapshot.Message);
+        Assert.Empty(snapshot.Loops);
+    }
+
+    [Fact]
+    public void Mapping_the_dashboard_without_Zokio_registered_says_what_to_call()
+    {
+        using WebApplication app = TestHost.CreateBuilder().Build();
+
+        InvalidOperationException exception = Assert.Throws<InvalidOperationException>(() => app.MapZokioDashboard());
+
+        Assert.Contains("UseZokio()", exception.Message);
+    }
+
+    [Fact]
+    public void Rates_are_deltas_over_the_interval_and_a_restarted_counter_counts_from_zero()
+    {
+        LoopSnapshot before = new(0, LoopBackendKind.IoUring, 3, 100, 0, 1_000, 2_000, 50, 400, 100, 300, 0, 0, 0, 4, 65536);
+        // A hand-off replaced the backend: enters and submissions restarted and are now below their previous values.
+        LoopSnapshot after = before with { ConnectionsAccepted = 120, BytesReceived = 5_000, BytesSent = 2_000, Completions = 460, Enters = 20, Submissions = 50 };
+
+        DashboardLoop row = DashboardLoop.From(after, before, seconds: 2);
+
+        Assert.Equal(10, row.AcceptedPerSecond);
+        Assert.Equal(2_000, row.BytesReceivedPerSecond);
+        Assert.Equal(0, row.BytesSentPerSecond);
+        Assert.Equal(3, row.CompletionsPerEnter);
+        Assert.Equal(2.5, row.SubmissionsPerEnter);
+        Assert.Null(DashboardLoop.From(after, previous: null, seconds: 0).AcceptedPerSecond);
+        Assert.Null(DashboardLoop.From(after, after, seconds: 1).CompletionsPerEnter);
+    }
+
+    private static async Task<TestHost> StartAsync(LoopBackendKind backend)
+    {
+        WebApplication app = TestHost.CreateZokioBuilder(backend).Build();
+        app.MapGet("/hello", () => "hello");
+        app.MapZokioDashboard("/zokio", TimeSpan.FromMilliseconds(50));
+        return await TestHost.StartAsync(app);
+    }
+
+    private static async Task<DashboardSnapshot> NextSampleAsync(IAsyncEnumerator<SseItem<string>> events)
+    {
+        Assert.True(await events.MoveNextAsync(), "the event stream ended");
+        Assert.Equal("sample", events.Current.EventType);
+        return JsonSerializer.Deserialize<DashboardSnapshot>(events.Current.Data, s_json)!;
+    }
+}
