@@ -83,22 +83,27 @@ public class HandOffChurnTests
         byte[] payload = new byte[Size];
         new Random(7).NextBytes(payload);
         using ManualResetEventSlim release = new();
+        using ZokioMeterReader meter = new();
+        long handOffsBefore = meter.Read(ZokioMeterReader.LoopHandOffs);
         WebApplication app = TestHost.CreateZokioBuilder(backend, configure: options =>
         {
             options.LoopCount = 1;
             options.StallThreshold = TimeSpan.FromMilliseconds(50);
         }).Build();
+        TaskCompletionSource<string> blockedThread = new(TaskCreationOptions.RunContinuationsAsynchronously);
         app.MapGet("/fast", () => Results.Text("fast"));
         app.MapGet("/big", () => Results.Bytes(payload, "application/octet-stream"));
         app.MapGet("/block", () =>
         {
+            // This loop thread's kernel id ("/proc/thread-self" is "pid/task/tid"), to watch it leave.
+            blockedThread.TrySetResult(Path.GetFileName(new FileInfo("/proc/thread-self").LinkTarget!));
             release.Wait(TestHost.Timeout);
             return Results.Text("blocked");
         });
         await using TestHost host = await TestHost.StartAsync(app);
         IPEndPoint endPoint = new(IPAddress.Loopback, host.BaseAddress.Port);
 
-        // A client that asks for 16 MiB and does not read: the response's send waits on the loop's ring.
+        // A client that asks for 16 MiB and does not read: the response's send waits on the loop's backend.
         using Socket stalled = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 16 * 1024 };
         await stalled.ConnectAsync(endPoint);
         Assert.Equal("fast", await RequestAsync(stalled, "/fast"));
@@ -107,8 +112,9 @@ public class HandOffChurnTests
         // Block the loop: it is handed off while that send is pending on the blocked thread's backend.
         List<Socket> blocker = await OpenServedConnections(endPoint, 1);
         Task<string> blocking = RequestAsync(blocker[0], "/block");
+        string tid = await blockedThread.Task.WaitAsync(TestHost.Timeout);
         using CancellationTokenSource timeout = new(TestHost.Timeout);
-        while (CountThreadsNamed("zokio-loop-0") < 2)
+        while (meter.Read(ZokioMeterReader.LoopHandOffs) == handOffsBefore)
         {
             await Task.Delay(10, timeout.Token);
         }
@@ -117,7 +123,7 @@ public class HandOffChurnTests
         Assert.Equal("blocked", await blocking.WaitAsync(TestHost.Timeout));
         // The blocked thread leaves as soon as its work returns, although its pending send cannot finish yet: its
         // drain moves that send to the loop's current thread.
-        while (CountThreadsNamed("zokio-loop-0") != 1)
+        while (Directory.Exists($"/proc/self/task/{tid}"))
         {
             await Task.Delay(10, timeout.Token);
         }
@@ -127,19 +133,6 @@ public class HandOffChurnTests
         Assert.True(received.AsSpan().SequenceEqual(payload), "The response was corrupted.");
         blocker[0].Dispose();
     }
-
-    private static int CountThreadsNamed(string name) =>
-        Directory.EnumerateDirectories("/proc/self/task").Count(task =>
-        {
-            try
-            {
-                return File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') == name;
-            }
-            catch (IOException)
-            {
-                return false;
-            }
-        });
 
     private static async Task<byte[]> ReadResponseBodyAsync(Socket socket, int size)
     {

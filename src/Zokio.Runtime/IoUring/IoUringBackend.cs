@@ -94,13 +94,30 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         }
 
         // IORING_REGISTER_PROBE (5.6): refuse io_uring up front rather than fail the first connection on a missing opcode.
-        bool[]? supported = ring.ProbeOpcodes();
-        string[] missing = supported is null ? ["(the opcode probe)"] : [.. s_requiredOpcodes.Where(op => !supported[op.Opcode]).Select(op => op.Name)];
+        bool[]? supported = ring.ProbeOpcodes(out errno);
+        if (supported is null)
+        {
+            ring.Dispose();
+            reason = Refused("io_uring_register", errno);
+            return null;
+        }
+
+        string[] missing = [.. s_requiredOpcodes.Where(op => !supported[op.Opcode]).Select(op => op.Name)];
         if (missing.Length > 0)
         {
             ring.Dispose();
             errno = Interop.Errno.EOPNOTSUPP;
             reason = $"the kernel's io_uring does not support {string.Join(", ", missing)}";
+            return null;
+        }
+
+        // A seccomp profile may allow io_uring_setup and io_uring_register yet deny io_uring_enter, and then the loop's
+        // first wait would fail. One NOP through the ring proves the syscall the loop lives on before io_uring is chosen.
+        errno = ring.RoundTripNop();
+        if (errno != 0)
+        {
+            ring.Dispose();
+            reason = Refused("io_uring_enter", errno);
             return null;
         }
 
@@ -116,6 +133,14 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         reason = null;
         return new IoUringBackend(ring, registry, new FileDescriptorHandle(efd));
     }
+
+    /// <summary>Why io_uring cannot be used when a ring was made but a later syscall on it fails.</summary>
+    private static string Refused(string syscall, int errno) => errno switch
+    {
+        Interop.Errno.EPERM => $"{syscall} is forbidden here (EPERM: seccomp)",
+        Interop.Errno.ENOSYS => $"{syscall} is not available (ENOSYS: seccomp, or an old kernel)",
+        _ => $"{syscall} failed with errno {errno}",
+    };
 
     public override void Submit(IoOperation operation)
     {

@@ -258,18 +258,51 @@ internal sealed unsafe class Ring : IDisposable
         }
     }
 
+    /// <summary>
+    /// Submits one NOP and waits for its completion, on a ring nothing else has used yet.
+    /// </summary>
+    /// <returns>0, or the errno of <c>io_uring_enter</c> (EPERM where a seccomp profile denies it).</returns>
+    public int RoundTripNop()
+    {
+        IoUringSqe* sqe = TryGetSqe();
+        sqe->Opcode = OpNop;
+        int result;
+        do
+        {
+            result = SubmitAndWait(wait: true, timeoutNanoseconds: 1_000_000_000);
+        }
+        while (result == -Interop.Errno.EINTR);
+
+        if (result < 0)
+        {
+            return -result;
+        }
+
+        if (!TryPeekCompletion(0, out _))
+        {
+            return Interop.Errno.ETIME;
+        }
+
+        AdvanceCompletions(1);
+        return 0;
+    }
+
     /// <summary>Asks the kernel which opcodes it supports (<c>IORING_REGISTER_PROBE</c>, 5.6).</summary>
-    public bool[]? ProbeOpcodes()
+    /// <returns>Support by opcode, or null with <paramref name="errno"/> set when <c>io_uring_register</c> fails.</returns>
+    public bool[]? ProbeOpcodes(out int errno)
     {
         const int MaxOps = 256;
         int size = sizeof(IoUringProbeHeader) + MaxOps * sizeof(IoUringProbeOp);
         byte* buffer = stackalloc byte[size];
         new Span<byte>(buffer, size).Clear();
-        if (Interop.Sys.IoUringRegister(_fd, RegisterProbe, buffer, MaxOps) < 0)
+        int result = Interop.Sys.IoUringRegister(_fd, RegisterProbe, buffer, MaxOps);
+        if (result < 0)
         {
+            errno = -result;
             return null;
         }
 
+        errno = 0;
         IoUringProbeHeader* header = (IoUringProbeHeader*)buffer;
         IoUringProbeOp* ops = (IoUringProbeOp*)(buffer + sizeof(IoUringProbeHeader));
         bool[] supported = new bool[MaxOps];

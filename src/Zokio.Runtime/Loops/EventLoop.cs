@@ -212,9 +212,9 @@ public sealed partial class EventLoop : PipeScheduler
         Volatile.Write(ref _ownerThreadId, Environment.CurrentManagedThreadId);
         _handOff.BecomeOwner(self);
         t_current = this;
-        if (Options.PinThreads)
+        if (_group.PinCpu(Index) is int cpu)
         {
-            Native.ThreadAffinity.TryPinCurrentThread(Index % Environment.ProcessorCount);
+            Native.ThreadAffinity.TryPinCurrentThread(cpu);
         }
 
         if (Options.ApplicationScheduling != ApplicationScheduling.ThreadPool)

@@ -15,6 +15,7 @@ public sealed partial class EventLoopGroup : IAsyncDisposable, IDisposable
     private readonly EventLoop[] _loops;
     private readonly ILogger _logger;
     private readonly StallDetector _stallDetector;
+    private readonly int[] _pinCpus;
     private int _next = -1;
     private int _disposed;
 
@@ -22,6 +23,9 @@ public sealed partial class EventLoopGroup : IAsyncDisposable, IDisposable
     {
         Options = options;
         _logger = logger;
+        // Read on the thread that starts the group, before any loop pins itself: its mask is the process's (taskset,
+        // a container's cpuset), which CPU ids such as "index modulo ProcessorCount" would ignore.
+        _pinCpus = options.PinThreads ? Native.ThreadAffinity.GetCurrentThreadCpus() : [];
         _loops = new EventLoop[options.LoopCount];
         for (int i = 0; i < _loops.Length; i++)
         {
@@ -101,6 +105,12 @@ public sealed partial class EventLoopGroup : IAsyncDisposable, IDisposable
         using IoUringBackend? probe = IoUringBackend.TryCreate(8, singleIssuer: false, new OperationRegistry(), out _, out reason);
         return probe is not null;
     }
+
+    /// <summary>
+    /// The CPU loop <paramref name="index"/> is pinned to with <see cref="EventLoopGroupOptions.PinThreads"/>: the
+    /// index-th CPU (modulo their count) this process may run on, or null when pinning is off or no CPU is known.
+    /// </summary>
+    internal int? PinCpu(int index) => _pinCpus.Length == 0 ? null : _pinCpus[index % _pinCpus.Length];
 
     /// <summary>The next loop in round-robin order, for spreading new connections.</summary>
     public EventLoop Next()

@@ -18,7 +18,10 @@ public class EventLoopGroupOptions
     /// <remarks>Defaults to 4096.</remarks>
     public int RingEntries { get; set; } = 4096;
 
-    /// <summary>Pins loop <c>i</c> to core <c>i</c> modulo the core count.</summary>
+    /// <summary>
+    /// Pins loop <c>i</c> to the <c>i</c>-th CPU (modulo their count) of those this process may run on: its affinity
+    /// mask, as set by <c>taskset</c> or a container's cpuset.
+    /// </summary>
     /// <remarks>
     /// Defaults to false. Pinning helps on dedicated machines; on shared ones it can put two busy loops on one core.
     /// </remarks>

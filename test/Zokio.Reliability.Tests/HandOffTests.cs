@@ -1,0 +1,110 @@
+using Zokio.Reliability.TestServer;
+
+namespace Zokio.Reliability.Tests;
+
+/// <summary>
+/// Adaptive scheduling's hand-off (issue 9): a handler blocks its loop's thread, a new thread takes the loop's I/O over,
+/// clients come and go meanwhile. The server runs in a child process, so a crash (FailFast) fails the test cleanly.
+/// The Sockets rows run the same client scenario against Kestrel's own transport, which blocks nothing of anyone else.
+/// </summary>
+public class HandOffTests
+{
+    private const int StallThresholdMs = 50;
+
+    public static TheoryData<ServerTransport, int> ChurnCases => new()
+    {
+        { ServerTransport.IoUring, 1 },
+        { ServerTransport.IoUring, 2 },
+        { ServerTransport.Epoll, 1 },
+        { ServerTransport.Epoll, 2 },
+        { ServerTransport.Sockets, 2 },
+    };
+
+    [Theory, MemberData(nameof(ChurnCases))]
+    public async Task Twenty_hand_offs_with_client_churn_keep_the_process_alive_and_every_response_correct(ServerTransport transport, int loops)
+    {
+        const int Rounds = 20;
+        await using ChildServer server = await ChildServer.StartAsync(ChildServer.TransportArguments(transport, loops, StallThresholdMs));
+        HandOffDriver driver = new(server, transport);
+        await server.RunAsync(async () =>
+        {
+            using CancellationTokenSource timeout = new(TimeSpan.FromMinutes(3));
+            List<RawConnection> idle = await driver.OpenServedAsync(200, timeout.Token);
+            for (int round = 0; round < Rounds; round++)
+            {
+                idle = await driver.BlockWithChurnAsync(idle, timeout.Token);
+            }
+
+            HandOffDriver.DisposeAll(idle);
+            await driver.AssertHandOffsAtLeastAsync(Rounds);
+        });
+
+        await driver.AssertStoppedCleanlyAsync();
+    }
+
+    [Theory, MemberData(nameof(Transports.WithSockets), MemberType = typeof(Transports))]
+    public async Task Hand_offs_while_a_peer_never_reads_keep_the_process_alive_and_its_response_intact(ServerTransport transport)
+    {
+        const int Rounds = 5;
+        const int ResponseMiB = 64;
+        await using ChildServer server = await ChildServer.StartAsync(ChildServer.TransportArguments(transport, loops: 1, StallThresholdMs));
+        HandOffDriver driver = new(server, transport);
+        await server.RunAsync(async () =>
+        {
+            using CancellationTokenSource timeout = new(TimeSpan.FromMinutes(3));
+            // A response far larger than every buffer on the way: its send stays pending while nobody reads.
+            using RawConnection sink = await RawConnection.ConnectAsync(server.Port, timeout.Token);
+            await sink.SendAsync($"GET /big/{ResponseMiB} HTTP/1.1\r\nHost: test\r\n\r\n", timeout.Token);
+            Http1Response head = await sink.ReadResponseHeadAsync(timeout.Token);
+            Assert.Equal(ResponseMiB * (long)BodyPattern.MiB, head.ContentLength);
+
+            List<RawConnection> idle = await driver.OpenServedAsync(200, timeout.Token);
+            for (int round = 0; round < Rounds; round++)
+            {
+                idle = await driver.BlockWithChurnAsync(idle, timeout.Token);
+            }
+
+            HandOffDriver.DisposeAll(idle);
+            await driver.AssertHandOffsAtLeastAsync(Rounds);
+
+            // Now read it all: every byte in place, none lost or repeated across the hand-offs.
+            long offset = 0;
+            long firstMismatch = -1;
+            await sink.ReadBodyAsync(head, chunk =>
+            {
+                int mismatch = BodyPattern.FirstMismatch(chunk.Span, offset);
+                if (mismatch >= 0 && firstMismatch < 0)
+                {
+                    firstMismatch = offset + mismatch;
+                }
+
+                offset += chunk.Length;
+            }, timeout.Token);
+            Assert.True(firstMismatch < 0, $"The response held back during the hand-offs differs from what the handler wrote at byte {firstMismatch}.");
+        });
+
+        await driver.AssertStoppedCleanlyAsync();
+    }
+
+    [Theory, MemberData(nameof(Transports.WithSockets), MemberType = typeof(Transports))]
+    public async Task During_a_hand_off_a_new_connection_is_answered_before_the_blocking_handler_returns(ServerTransport transport)
+    {
+        await using ChildServer server = await ChildServer.StartAsync(ChildServer.TransportArguments(transport, loops: 1, StallThresholdMs));
+        HandOffDriver driver = new(server, transport);
+        await server.RunAsync(async () =>
+        {
+            using CancellationTokenSource timeout = new(ReliabilityHost.Timeout);
+            HandOffDriver.DisposeAll(await driver.OpenServedAsync(1, timeout.Token));
+            using RawConnection blocker = await driver.StartBlockAsync(timeout.Token);
+            await driver.WaitForHandOffAsync();
+
+            // The block holds until this connection has been answered (or the wait times out).
+            List<RawConnection> newcomer = await driver.OpenServedAsync(1, timeout.Token);
+
+            HandOffDriver.DisposeAll(newcomer);
+            await driver.EndBlockAsync(blocker, timeout.Token);
+        });
+
+        await driver.AssertStoppedCleanlyAsync();
+    }
+}

@@ -1,0 +1,22 @@
+namespace Zokio.Reliability.Tests;
+
+/// <summary>What serves a test: Zokio on one of its backends, or Kestrel's own Sockets transport as the reference.</summary>
+public enum ServerTransport
+{
+    IoUring,
+    Epoll,
+    Sockets,
+}
+
+/// <summary>Theory data over the transports.</summary>
+public static class Transports
+{
+    /// <summary>
+    /// For behaviour Kestrel's clients see: both Zokio backends, and Sockets. The expectation is whatever Sockets does,
+    /// and the Sockets row proves the test expects the right thing.
+    /// </summary>
+    public static TheoryData<ServerTransport> WithSockets => new() { ServerTransport.IoUring, ServerTransport.Epoll, ServerTransport.Sockets };
+
+    /// <summary>For what only Zokio has (its loops, its counters): both backends.</summary>
+    public static TheoryData<ServerTransport> Zokio => new() { ServerTransport.IoUring, ServerTransport.Epoll };
+}
