@@ -17,7 +17,7 @@ internal static class OpcodeProbe
     {
         // No SINGLE_ISSUER: the ring must not bind to whichever thread asks first.
         using Ring? ring = Ring.TryCreate(entries: 2, cqEntries: 4, wantedFlags: 0, out _);
-        return ring?.ProbeOpcodes() ?? new bool[256];
+        return ring?.ProbeOpcodes(out _) ?? new bool[256];
     }
 
     /// <summary>The opcode that carries <paramref name="kind"/>, for the kinds that have a fallback.</summary>
