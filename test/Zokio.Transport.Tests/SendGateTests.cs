@@ -10,8 +10,8 @@ using Zokio.Runtime.Loops;
 namespace Zokio.Transport.Tests;
 
 /// <summary>
-/// Output flushed off the loop is sent from the flushing thread, the rest by the loop: whatever mix of threads writes,
-/// the bytes arrive complete and in order.
+/// Output flushed on the loop and on other threads (HTTP/2's frame writer, TLS, thread-pool handlers): whatever mix of
+/// threads writes, and however full the socket gets, the bytes arrive complete and in order.
 /// </summary>
 public class SendGateTests : IClassFixture<LeakCheck>
 {
@@ -68,8 +68,8 @@ public class SendGateTests : IClassFixture<LeakCheck>
         for (int offset = 0; offset < Total; offset += Chunk)
         {
             int start = offset;
-            // Each flush from a thread-pool thread: the socket fills, so sends alternate between the flushing thread
-            // (while it takes data) and the loop (once it is full), and backpressure holds the writer back.
+            // Each flush from a thread-pool thread: the socket fills, short sends continue, and backpressure holds the
+            // writer back.
             await Task.Run(async () => await output.WriteAsync(data.AsMemory(start, Math.Min(Chunk, Total - start))));
         }
 

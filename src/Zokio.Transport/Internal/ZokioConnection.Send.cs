@@ -63,17 +63,6 @@ internal sealed partial class ZokioConnection
             ReadOnlySequence<byte> buffer = result.Buffer;
             SequencePosition end = buffer.End;
             bool isCompleted = result.IsCompleted;
-            if (!Loop.IsOnLoopThread)
-            {
-                // Flushed on another thread (SendScheduler): send from here while the socket takes it, and leave only
-                // the rest (a full socket buffer) to the loop's ring.
-                buffer = SendNowFromThisThread(buffer);
-                if (!buffer.IsEmpty)
-                {
-                    await new LoopSwitch(Loop);
-                }
-            }
-
             while (!buffer.IsEmpty)
             {
                 int sent = await _socket.SendAsync(buffer);
@@ -95,28 +84,5 @@ internal sealed partial class ZokioConnection
                 break;
             }
         }
-    }
-
-    /// <summary>Sends with direct non-blocking sendmsg calls until done or the socket is full; returns what is left.</summary>
-    private ReadOnlySequence<byte> SendNowFromThisThread(ReadOnlySequence<byte> buffer)
-    {
-        while (!buffer.IsEmpty)
-        {
-            int sent = _socket.SendNow(buffer);
-            if (sent == -Runtime.Native.Interop.Errno.EAGAIN)
-            {
-                break;
-            }
-
-            if (sent <= 0)
-            {
-                ThrowForErrno(sent == 0 ? -Runtime.Native.Interop.Errno.EPIPE : sent);
-            }
-
-            Interlocked.Add(ref Loop.Counters.BytesSent, sent);
-            buffer = buffer.Slice(sent);
-        }
-
-        return buffer;
     }
 }
