@@ -232,6 +232,13 @@ public class PeerFaultTests
                 if (current is not null && settled == current)
                 {
                     writesSeen++;
+                    if (_current == current)
+                    {
+                        // The write completed and the handler has not started the next one yet (its continuation may
+                        // be queued on the thread pool, as on Sockets): give it the time instead of spinning on the
+                        // completed task, which starved that very thread pool on a loaded machine.
+                        await Task.Delay(1, CancellationToken.None);
+                    }
                 }
 
                 if (current is not null && settled != current && settled != handlerEnded && _current == current)
