@@ -7,8 +7,6 @@ namespace Zokio.Runtime.Loops;
 /// </summary>
 internal sealed class ClosedBackend(LoopBackendKind kind) : LoopBackend
 {
-    private const int ECANCELED = 125;
-
     public override LoopBackendKind Kind => kind;
 
     public override string Description => "stopped";
@@ -27,7 +25,7 @@ internal sealed class ClosedBackend(LoopBackendKind kind) : LoopBackend
             return;
         }
 
-        operation.OnCompleted(-ECANCELED);
+        operation.OnCompleted(-Native.Interop.Errno.ECANCELED);
     }
 
     public override void Cancel(IoOperation operation)

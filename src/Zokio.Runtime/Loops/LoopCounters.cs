@@ -2,8 +2,7 @@ namespace Zokio.Runtime.Loops;
 
 /// <summary>
 /// Per-loop counters for metrics. Written on the loop's thread (plain fields, no interlocked cost), except the stall
-/// and failure counters, which other threads increment, and <see cref="BytesSent"/>, which a connection's send loop
-/// also adds to from the thread that flushed (all with <see cref="Interlocked"/>); read by observable instruments.
+/// and failure counters, which other threads increment with <see cref="Interlocked"/>; read by observable instruments.
 /// A torn read is impossible for aligned 64-bit fields on 64-bit platforms.
 /// </summary>
 internal sealed class LoopCounters

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -58,58 +57,6 @@ internal static unsafe class SocketCalls
     {
         nint result = Interop.Sys.Recv(fd, (byte*)buffer, (nuint)length, Interop.Sys.MSG_DONTWAIT);
         return result >= 0 ? (int)result : -Marshal.GetLastPInvokeError();
-    }
-
-    /// <summary>Segments per direct sendmsg; a longer sequence is sent in several calls.</summary>
-    public const int MaxSendSegments = 64;
-
-    // Pins for a direct send, per thread: a send from any thread needs no loop-owned buffers and allocates nothing.
-    [ThreadStatic]
-    private static MemoryHandle[]? t_sendPins;
-
-    /// <summary>
-    /// sendmsg(2) with MSG_DONTWAIT of up to <see cref="MaxSendSegments"/> segments of <paramref name="buffers"/>, on the
-    /// calling thread (any thread): bytes sent, or -errno (-EAGAIN when the socket buffer is full).
-    /// </summary>
-    public static int SendNonBlocking(int fd, in ReadOnlySequence<byte> buffers)
-    {
-        MemoryHandle[] pins = t_sendPins ??= new MemoryHandle[MaxSendSegments];
-        Interop.IoVec* vectors = stackalloc Interop.IoVec[MaxSendSegments];
-        int count = 0;
-        try
-        {
-            foreach (ReadOnlyMemory<byte> segment in buffers)
-            {
-                if (segment.IsEmpty)
-                {
-                    continue;
-                }
-
-                if (count == MaxSendSegments)
-                {
-                    break;
-                }
-
-                pins[count] = segment.Pin();
-                vectors[count].Base = pins[count].Pointer;
-                vectors[count].Length = (nuint)segment.Length;
-                count++;
-            }
-
-            Interop.MsgHdr message = default;
-            message.Iov = vectors;
-            message.IovLen = (nuint)count;
-            nint sent = Interop.Sys.SendMsg(fd, &message, Interop.Sys.MSG_DONTWAIT | Interop.Sys.MSG_NOSIGNAL);
-            return sent >= 0 ? (int)sent : -Marshal.GetLastPInvokeError();
-        }
-        finally
-        {
-            for (int i = 0; i < count; i++)
-            {
-                pins[i].Dispose();
-                pins[i] = default;
-            }
-        }
     }
 
     /// <summary>connect(2) on a non-blocking socket: 0, or -errno (-EINPROGRESS while the handshake runs).</summary>

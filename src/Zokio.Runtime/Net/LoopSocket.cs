@@ -89,11 +89,19 @@ internal sealed class LoopSocket : IDisposable
     }
 
     /// <summary>
-    /// Sends what a non-blocking sendmsg(2) takes of <paramref name="buffers"/> right now, on the calling thread (any
-    /// thread; the caller guarantees no other send of this socket runs meanwhile): bytes sent, or -errno (-EAGAIN when
-    /// the socket buffer is full).
+    /// Sends what a non-blocking sendmsg(2) takes of <paramref name="buffers"/> right now, on the loop thread (no send of
+    /// this socket in flight): bytes sent, or -errno (-EAGAIN when the socket buffer is full).
     /// </summary>
-    public int SendNow(in ReadOnlySequence<byte> buffers) => SocketCalls.SendNonBlocking(Fd, buffers);
+    public unsafe int SendNow(in ReadOnlySequence<byte> buffers)
+    {
+        Debug.Assert(Loop.IsOnLoopThread && !_write.InFlight);
+        NativeSocketBuffers native = _buffers ??= Loop.RentSocketBuffers();
+        native.PrepareSend(buffers);
+        nint sent = Interop.Sys.SendMsg(Fd, (Interop.MsgHdr*)native.MessageAddress, Interop.Sys.MSG_DONTWAIT | Interop.Sys.MSG_NOSIGNAL);
+        int result = sent >= 0 ? (int)sent : -System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        SendCompleted();
+        return result;
+    }
 
     /// <summary>Makes the close of this socket abortive: an RST, as <c>Socket.Close(0)</c>.</summary>
     public void SetAbortiveClose()

@@ -73,7 +73,7 @@ internal sealed partial class ZokioConnection
                     ThrowForErrno(sent == 0 ? -Runtime.Native.Interop.Errno.EPIPE : sent);
                 }
 
-                Interlocked.Add(ref Loop.Counters.BytesSent, sent);
+                Loop.Counters.BytesSent += sent;
                 // A short send (epoll, or more segments than one sendmsg carries): send the rest.
                 buffer = buffer.Slice(sent);
             }
