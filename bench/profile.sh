@@ -75,6 +75,16 @@ wait $load
     echo "# $SERVER under $LOAD: $(grep -E 'Requests/sec|finished in' "$OUT.load.txt" | tr -s ' ' | head -2 | tr '\n' ' ')"
     echo "## share per module"
     perf report -i "$OUT.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -15
+    echo "## share per component (managed code by assembly; runtime = coreclr, GC, stubs, libc)"
+    perf report -i "$OUT.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | awk '
+        { pct = $1; sub(/%/, "", pct); key = "other"
+          if ($0 ~ /\[kernel/) key = "kernel"
+          else if ($0 ~ /libcoreclr|libclrjit|ld-linux|libc\.so|JIT_|stub /) key = "runtime"
+          else if (match($0, /\[(Npgsql|Grpc[A-Za-z.]*|Zokio[A-Za-z.]*|Microsoft\.AspNetCore[A-Za-z.]*|System\.[A-Za-z.]*)\]/)) key = substr($0, RSTART + 1, RLENGTH - 2)
+          else if (match($0, /[A-Za-z.]+\.dll/)) key = substr($0, RSTART, RLENGTH - 4)
+          sub(/^Zokio.*/, "Zokio", key); sub(/^Microsoft\.AspNetCore\.Server\.Kestrel.*/, "Kestrel", key)
+          share[key] += pct }
+        END { for (k in share) printf "%7.2f%%  %s\n", share[k], k }' | sort -rn | head -12
     echo "## hottest symbols (self)"
     perf report -i "$OUT.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -45
 } | tee "$OUT.txt"
