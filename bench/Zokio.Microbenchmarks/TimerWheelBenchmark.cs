@@ -93,5 +93,9 @@ public class TimerWheelBenchmark
         public override void OnExpired()
         {
         }
+
+        public override void OnLoopStopped()
+        {
+        }
     }
 }

@@ -52,6 +52,36 @@ public class TimerTests
         Assert.True(delay.IsCanceled);
     }
 
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Delays_still_pending_when_the_group_stops_end_as_canceled(LoopBackendKind backend)
+    {
+        EventLoopGroup group = Backends.Start(backend);
+        EventLoop loop = group.Loops[0];
+        Task far = loop.Delay(TimeSpan.FromHours(1));
+        // Armed from inside spawned work too, which is what a background job's loop looks like.
+        Task farFromLoop = loop.Spawn(() => loop.Delay(TimeSpan.FromHours(2)));
+        await loop.Delay(TimeSpan.FromMilliseconds(5));
+
+        await group.DisposeAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => far.WaitAsync(Backends.Timeout));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => farFromLoop.WaitAsync(Backends.Timeout));
+        Assert.True(far.IsCanceled);
+    }
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_periodic_timer_whose_loop_stops_ends_its_wait_with_false(LoopBackendKind backend)
+    {
+        EventLoopGroup group = Backends.Start(backend);
+        using LoopPeriodicTimer timer = group.Loops[0].CreatePeriodicTimer(TimeSpan.FromHours(1));
+        ValueTask<bool> wait = timer.WaitForNextTickAsync();
+
+        await group.DisposeAsync();
+
+        Assert.False(await wait.AsTask().WaitAsync(Backends.Timeout));
+        Assert.False(await timer.WaitForNextTickAsync());
+    }
+
     [Fact]
     public void Invalid_delays_are_refused_with_the_range()
     {
@@ -89,5 +119,7 @@ public class TimerTests
     private sealed class RecordingTimer(string name, List<string> log) : TimerEntry
     {
         public override void OnExpired() => log.Add(name);
+
+        public override void OnLoopStopped() => log.Add(name + " stopped");
     }
 }

@@ -135,5 +135,9 @@ public class TimerWheelTests
             Fired++;
             FiredAtMs = clock.NowMs;
         }
+
+        public override void OnLoopStopped()
+        {
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Zokio.Runtime.Diagnostics;
 
 namespace Zokio.Runtime.Loops;
 
@@ -10,6 +11,7 @@ public sealed partial class EventLoop
     /// </summary>
     /// <param name="delay">Zero or more; at most <see cref="int.MaxValue"/> milliseconds.</param>
     /// <param name="cancellationToken">Cancels the delay; the task then ends as canceled.</param>
+    /// <returns>A task that completes after the delay; it ends as canceled if the loop stops first.</returns>
     public Task Delay(TimeSpan delay, CancellationToken cancellationToken = default)
     {
         if (delay < TimeSpan.Zero || delay.TotalMilliseconds > int.MaxValue)
@@ -61,18 +63,46 @@ public sealed partial class EventLoop
         return new LoopPeriodicTimer(this, period, Stopwatch.GetTimestamp());
     }
 
-    /// <summary>Adds a timer due at a Stopwatch timestamp; loop thread only.</summary>
+    /// <summary>Adds a timer due at a Stopwatch timestamp; loop thread only. After the loop stopped the timer ends at once.</summary>
     internal void AddTimerAt(TimerEntry entry, long deadlineTimestamp)
     {
         Debug.Assert(IsOnLoopThread);
+        if (_exited)
+        {
+            entry.OnLoopStopped();
+            return;
+        }
+
         _timers!.AddAt(entry, deadlineTimestamp);
     }
 
-    /// <summary>Adds a timer; loop thread only.</summary>
+    /// <summary>Adds a timer; loop thread only. After the loop stopped the timer ends at once.</summary>
     internal void AddTimer(TimerEntry entry, TimeSpan delay, long fromTimestamp)
     {
         Debug.Assert(IsOnLoopThread);
+        if (_exited)
+        {
+            entry.OnLoopStopped();
+            return;
+        }
+
         _timers!.Add(entry, delay, fromTimestamp);
+    }
+
+    /// <summary>At the loop's exit: ends every timer still armed (a delay as canceled, a periodic timer as disposed).</summary>
+    private void StopTimers()
+    {
+        foreach (TimerEntry entry in _timers?.RemoveAll() ?? [])
+        {
+            try
+            {
+                entry.OnLoopStopped();
+            }
+            catch (Exception ex)
+            {
+                RuntimeLog.WorkAfterStopFailed(_logger, Index, ex);
+            }
+        }
     }
 
     /// <summary>Removes a timer; loop thread only.</summary>
@@ -121,6 +151,12 @@ public sealed partial class EventLoop
         {
             _registration.Dispose();
             _completion.TrySetResult();
+        }
+
+        public override void OnLoopStopped()
+        {
+            _registration.Dispose();
+            _completion.TrySetCanceled();
         }
 
         private void RequestCancel() => _loop.Schedule(static state => ((DelayTimer)state!).CancelOnLoop(), this);

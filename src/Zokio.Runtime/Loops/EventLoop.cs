@@ -262,6 +262,8 @@ public sealed partial class EventLoop : PipeScheduler
             {
                 InvokeSafely(item);
             }
+
+            StopTimers();
         }
 
         while (_socketBuffers.TryPop(out NativeSocketBuffers? buffers))

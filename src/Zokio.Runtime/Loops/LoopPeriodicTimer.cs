@@ -203,6 +203,9 @@ public sealed class LoopPeriodicTimer : IDisposable
 
         public override void OnExpired() => timer.OnTick();
 
+        // The loop stopped: the timer can never tick again, as if disposed.
+        public override void OnLoopStopped() => timer.Dispose();
+
         public bool GetResult(short token) => Waiter.GetResult(token);
 
         public ValueTaskSourceStatus GetStatus(short token) => Waiter.GetStatus(token);

@@ -13,4 +13,7 @@ internal abstract class TimerEntry
 
     /// <summary>Runs on the loop thread once the deadline has passed.</summary>
     public abstract void OnExpired();
+
+    /// <summary>Runs instead of <see cref="OnExpired"/> when the loop stops first: ends the wait, so nothing awaits a timer that will never fire.</summary>
+    public abstract void OnLoopStopped();
 }

@@ -66,6 +66,22 @@ internal sealed class TimerWheel
         return true;
     }
 
+    /// <summary>Unschedules every timer and returns them, for a loop that stops with timers still armed.</summary>
+    public List<TimerEntry> RemoveAll()
+    {
+        List<TimerEntry> removed = new(_count);
+        for (int slot = 0; slot < _slots.Length; slot++)
+        {
+            while (_slots[slot] is { } entry)
+            {
+                Unlink(entry);
+                removed.Add(entry);
+            }
+        }
+
+        return removed;
+    }
+
     /// <summary>Fires every timer whose deadline tick is at or before the tick of <paramref name="nowTimestamp"/>.</summary>
     public void Advance(long nowTimestamp)
     {
