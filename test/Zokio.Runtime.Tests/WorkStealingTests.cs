@@ -50,7 +50,8 @@ public class WorkStealingTests
                 await EventLoop.Yield();
             }
 
-            ranOn[i] = EventLoop.Current!.Index;
+            // -1: off the loops, which only a hand-off does (it diverts application work to the thread pool).
+            ranOn[i] = EventLoop.Current?.Index ?? -1;
             Interlocked.Increment(ref runs[i]);
         });
 
@@ -85,18 +86,22 @@ public class WorkStealingTests
         Assert.True(await held.WaitAsync(Backends.Timeout), stealing ? "No loop stole from loop 0's backlog." : "The producers did not finish.");
         await Task.WhenAll(tasks).WaitAsync(Backends.Timeout);
 
+        // This much allocation on two cores makes long GC pauses, and a loop thread suspended by the GC inside an item
+        // looks blocked to the stall detector: a hand-off, rare but legitimate, then runs some items on the thread pool.
+        long handOffs = group.Loops.Sum(l => Volatile.Read(ref l.Counters.HandOffs));
+        Assert.True(handOffs > 0 || !ranOn.Contains(-1), "An item ran off the loops without a hand-off.");
         int[] wrong = [.. Enumerable.Range(0, Items).Where(i => runs[i] != 1)];
         Assert.True(wrong.Length == 0, $"{wrong.Length} item(s) did not run exactly once, such as item {wrong.FirstOrDefault()} ({(wrong.Length == 0 ? 0 : runs[wrong[0]])} runs).");
         long steals = TotalSteals(group);
         if (stealing)
         {
             Assert.True(steals > 0);
-            Assert.Contains(ranOn, index => index != 0);
+            Assert.Contains(ranOn, index => index > 0);
         }
         else
         {
             Assert.Equal(0, steals);
-            Assert.True(ranOn.All(index => index == 0), "An item ran off loop 0 with stealing off.");
+            Assert.True(ranOn.All(index => index == 0 || (index == -1 && handOffs > 0)), "An item ran on another loop with stealing off.");
         }
 
         // The meter adds up every running group's loops; other tests' groups are stopped, so this is at least ours.
@@ -158,7 +163,9 @@ public class WorkStealingTests
     public async Task Work_tied_to_a_loop_never_moves_while_another_loop_steals(LoopBackendKind backend)
     {
         const int PerKind = 500;
-        await using EventLoopGroup group = Backends.Start(backend, loops: 2);
+        // Loop scheduling: in Adaptive mode a hand-off (a different mechanism, for blocked loops) may send application
+        // work to the thread pool; here nothing may leave loop 0 but stolen spawned work.
+        await using EventLoopGroup group = Backends.Start(backend, loops: 2, o => o.ApplicationScheduling = ApplicationScheduling.Loop);
         EventLoop home = group.Loops[0];
         int startedElsewhere = 0;
         Task<bool> held = await HoldAsync(home, until: () => Volatile.Read(ref startedElsewhere) == 1);
