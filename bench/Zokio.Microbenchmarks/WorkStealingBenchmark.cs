@@ -9,8 +9,8 @@ namespace Zokio.Microbenchmarks;
 /// 0's backlog at a time, and each loop keeps taking from the other when it runs dry.
 /// </summary>
 /// <remarks>
-/// An item is a deterministic hash loop of about 30 us (<see cref="HashRounds"/> dependent multiply-xor steps), so a
-/// result is one whole batch: about 300 ms on one core, half that on two.
+/// An item is a deterministic hash loop of about 27 us (<see cref="HashRounds"/> dependent multiply-xor steps), so a
+/// result is one whole batch: about 270 ms on one core, half that on two.
 /// </remarks>
 [MemoryDiagnoser]
 public class WorkStealingBenchmark
