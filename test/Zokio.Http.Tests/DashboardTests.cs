@@ -165,7 +165,7 @@ public class DashboardTests
     [Fact]
     public void Rates_are_deltas_over_the_interval_and_a_restarted_counter_counts_from_zero()
     {
-        LoopSnapshot before = new(0, LoopBackendKind.IoUring, 3, 100, 0, 1_000, 2_000, 50, 400, 100, 300, 0, 0, 0, 4, 65536);
+        LoopSnapshot before = new(0, LoopBackendKind.IoUring, 3, 100, 0, 1_000, 2_000, 50, 400, 100, 300, 0, 0, 0, 0, 4, 65536);
         // A hand-off replaced the backend: enters and submissions restarted and are now below their previous values.
         LoopSnapshot after = before with { ConnectionsAccepted = 120, BytesReceived = 5_000, BytesSent = 2_000, Completions = 460, Enters = 20, Submissions = 50 };
 

@@ -158,7 +158,7 @@ public class RegistrationTests
     [InlineData(Registration.AddZokio, true)]
     public void Code_options_win_over_configuration(Registration registration, bool hostingStartupRegisteredFirst)
     {
-        List<string> args = ["--Zokio:LoopCount=2", "--Zokio:RingEntries=64"];
+        List<string> args = ["--Zokio:LoopCount=2", "--Zokio:RingEntries=64", "--Zokio:WorkStealing=false"];
         if (hostingStartupRegisteredFirst)
         {
             // The hosting startup calls UseZokio() before the app's own code does.
@@ -181,6 +181,7 @@ public class RegistrationTests
 
         Assert.Equal(4, options.LoopCount);
         Assert.Equal(64, options.RingEntries);
+        Assert.False(options.WorkStealing);
     }
 
     /// <summary>

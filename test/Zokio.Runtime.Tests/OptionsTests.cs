@@ -35,5 +35,6 @@ public class OptionsTests
         options.Validate();
         Assert.Equal(Environment.ProcessorCount, options.LoopCount);
         Assert.Equal(ApplicationScheduling.Adaptive, options.ApplicationScheduling);
+        Assert.True(options.WorkStealing);
     }
 }

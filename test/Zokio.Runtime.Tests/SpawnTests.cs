@@ -38,6 +38,23 @@ public class SpawnTests
     }
 
     [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task With_thread_pool_scheduling_awaits_after_a_loop_yield_still_resume_on_the_loop(LoopBackendKind backend)
+    {
+        // Without a SynchronizationContext, only TaskScheduler.Current brings awaits back: the yield must keep it.
+        await using EventLoopGroup group = Backends.Start(backend, configure: o => o.ApplicationScheduling = ApplicationScheduling.ThreadPool);
+        EventLoop loop = group.Loops[0];
+        bool[] onLoop = await loop.Spawn(async () =>
+        {
+            await EventLoop.Yield();
+            bool afterYield = EventLoop.Current == loop && TaskScheduler.Current == loop.TaskScheduler;
+            await Task.Run(() => { });
+            return new[] { afterYield, EventLoop.Current == loop };
+        }).WaitAsync(Backends.Timeout);
+
+        Assert.All(onLoop, Assert.True);
+    }
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Exceptions_fault_the_returned_task_and_the_loop_keeps_running(LoopBackendKind backend)
     {
         await using EventLoopGroup group = Backends.Start(backend);
@@ -68,7 +85,8 @@ public class SpawnTests
     [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task The_group_places_work_on_the_least_loaded_loop(LoopBackendKind backend)
     {
-        await using EventLoopGroup group = Backends.Start(backend, loops: 2);
+        // Placement alone: with stealing, the busy loop (idle in fact: its tasks only wait) could take the five.
+        await using EventLoopGroup group = Backends.Start(backend, loops: 2, o => o.WorkStealing = false);
         EventLoop busy = group.Loops[0], idle = group.Loops[1];
         TaskCompletionSource gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
         // Fifty unfinished spawned tasks make loop 0 the busier one; they wait without blocking its thread.

@@ -25,6 +25,7 @@ internal readonly record struct LoopSnapshot(
     long QueueLength,
     long Stalls,
     long HandOffs,
+    long Steals,
     long MemoryOutstanding,
     long PinnedBytes)
 {
@@ -48,6 +49,7 @@ internal readonly record struct LoopSnapshot(
             loop.QueueLength,
             Volatile.Read(ref counters.Stalls),
             Volatile.Read(ref counters.HandOffs),
+            Volatile.Read(ref counters.Steals),
             loop.MemoryPool.Outstanding,
             loop.MemoryPool.SlabBytes);
     }

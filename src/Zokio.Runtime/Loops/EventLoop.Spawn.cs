@@ -2,14 +2,21 @@ namespace Zokio.Runtime.Loops;
 
 public sealed partial class EventLoop
 {
-    // Spawned tasks started on this loop and not finished: with the run queue's length, the load the group balances.
+    // Spawned tasks queued on or started by this loop and not finished (stolen ones count on the thief): with the run
+    // queues' length, the load the group balances.
     private int _spawnedRunning;
 
     /// <summary>
     /// Runs <paramref name="work"/> on this loop: it starts on the loop's thread, and its <c>await</c>s resume there
     /// (unless it opts out with <c>ConfigureAwait(false)</c>).
     /// </summary>
-    /// <param name="work">The asynchronous work; called once, on the loop thread.</param>
+    /// <remarks>
+    /// With <see cref="EventLoopGroupOptions.WorkStealing"/> (the default), a loop of the group with nothing to do may
+    /// take the work before it starts, when this loop has a backlog of spawned work; it then starts, and its awaits
+    /// resume, on that loop (<see cref="Current"/> says which). Spawned work has no order relative to other work queued
+    /// on the loop.
+    /// </remarks>
+    /// <param name="work">The asynchronous work; called once, on a loop thread.</param>
     /// <returns>
     /// A task that completes with <paramref name="work"/>'s task. An exception thrown by <paramref name="work"/>
     /// (synchronously or not) faults this task; it never reaches the loop or the process.
@@ -30,20 +37,12 @@ public sealed partial class EventLoop
             throw new ObjectDisposedException(nameof(EventLoop), $"Event loop {Index} is stopping; it takes no new work.");
         }
 
-        Interlocked.Increment(ref _spawnedRunning);
-        // Run by the loop's TaskScheduler, the work's awaits come back to the loop in every scheduling mode: through
-        // the loop's SynchronizationContext, or, where the loop thread has none (ApplicationScheduling.ThreadPool),
-        // through TaskScheduler.Current. The scheduler queues it as application work, which the stall detector watches.
-        return Task.Factory.StartNew(
-            static state =>
-            {
-                (EventLoop loop, Func<Task<T>> work) = ((EventLoop, Func<Task<T>>))state!;
-                return loop.RunSpawnedAsync(work);
-            },
-            (this, work),
-            CancellationToken.None,
-            TaskCreationOptions.DenyChildAttach,
-            TaskScheduler).Unwrap();
+        // Queued as application work the stall detector watches, and run by the TaskScheduler of whichever loop starts
+        // it, so its awaits come back to that loop in every scheduling mode: through the loop's SynchronizationContext,
+        // or, where the loop thread has none (ApplicationScheduling.ThreadPool), through TaskScheduler.Current.
+        SpawnedWork<T> spawned = new(this, work);
+        EnqueueSpawned(spawned);
+        return spawned.Completion;
     }
 
     /// <summary>
@@ -57,18 +56,8 @@ public sealed partial class EventLoop
     /// <summary>How busy the loop is for placing spawned work: queued items plus spawned tasks not yet finished.</summary>
     internal long Load => Volatile.Read(ref _spawnedRunning) + QueueLength;
 
-    private async Task<T> RunSpawnedAsync<T>(Func<Task<T>> work)
-    {
-        try
-        {
-            // Only bookkeeping follows, so it may run wherever the work completed.
-            return await (work() ?? throw new InvalidOperationException("The work given to Spawn returned a null task.")).ConfigureAwait(false);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _spawnedRunning);
-        }
-    }
+    /// <summary>Adds <paramref name="delta"/> to the spawned tasks this loop counts as its own (<see cref="Load"/>).</summary>
+    internal void AddSpawned(int delta) => Interlocked.Add(ref _spawnedRunning, delta);
 
     private static async Task<bool> AsResultTask(Func<Task> work)
     {

@@ -38,6 +38,7 @@ public sealed partial class EventLoop : PipeScheduler
     private readonly OperationRegistry _operations = new();
     private readonly LoopHandOff _handOff;
     private readonly Lock _afterStopLock = new();
+    private readonly bool _stealing;
     private volatile LoopBackend? _backend;
     private TimerWheel? _timers;
     private int _ownerThreadId;
@@ -57,7 +58,8 @@ public sealed partial class EventLoop : PipeScheduler
         _handOff = new LoopHandOff(this, logger, handOffWhenBlocked: Options.ApplicationScheduling == ApplicationScheduling.Adaptive);
         MemoryPool = new SlabMemoryPool(Options.TrackMemoryLeaks);
         Counters = new LoopCounters();
-        TaskScheduler = new LoopTaskScheduler(this);
+        _stealing = Options.WorkStealing && Options.LoopCount > 1;
+        LoopScheduler = new LoopTaskScheduler(this);
         ApplicationScheduler = Options.ApplicationScheduling switch
         {
             ApplicationScheduling.ThreadPool => ThreadPool,
@@ -81,7 +83,7 @@ public sealed partial class EventLoop : PipeScheduler
     public SlabMemoryPool MemoryPool { get; }
 
     /// <summary>A <see cref="System.Threading.Tasks.TaskScheduler"/> that runs tasks on this loop.</summary>
-    public TaskScheduler TaskScheduler { get; }
+    public TaskScheduler TaskScheduler => LoopScheduler;
 
     /// <summary>True when called on the thread that currently runs this loop.</summary>
     public bool IsOnLoopThread => Environment.CurrentManagedThreadId == Volatile.Read(ref _ownerThreadId);
@@ -91,6 +93,8 @@ public sealed partial class EventLoop : PipeScheduler
 
     internal EventLoopGroupOptions Options { get; }
 
+    internal LoopTaskScheduler LoopScheduler { get; }
+
     internal LoopCounters Counters { get; }
 
     internal LoopBackend IoBackend => _backend ?? throw new InvalidOperationException($"Event loop {Index} has not started.");
@@ -99,7 +103,8 @@ public sealed partial class EventLoop : PipeScheduler
 
     internal long Completions { get; private set; }
 
-    internal long QueueLength => _work.Count;
+    /// <summary>Items waiting in the run queue and the spawn queue.</summary>
+    internal long QueueLength => _work.Count + _spawned.Count;
 
     /// <summary>What application work is running now (an HttpContext, say), for stall reports; formatted only when one is reported.</summary>
     internal object? ApplicationContext { get; set; }
@@ -149,16 +154,22 @@ public sealed partial class EventLoop : PipeScheduler
         }
 
         _work.Enqueue(item);
-        if (Environment.CurrentManagedThreadId != _ownerThreadId && !_remoteWork)
+        if (_exited)
         {
-            _remoteWork = true;
+            // The loop exited while this was queued, after its last look at the queue: nothing else would run it.
+            RunLeftOverWorkAfterExit();
+            return;
         }
 
-        // Pairs with the loop's Interlocked.Exchange(ref _sleeping, 1) then IsEmpty check: one of the two sides sees the other.
-        // The loop's own thread (queuing while it dispatches completions) is awake and runs the item next iteration.
-        if (Volatile.Read(ref _sleeping) == 1 && Environment.CurrentManagedThreadId != _ownerThreadId && Interlocked.Exchange(ref _sleeping, 0) == 1)
+        if (Environment.CurrentManagedThreadId != _ownerThreadId)
         {
-            _backend?.Wake();
+            if (!_remoteWork)
+            {
+                _remoteWork = true;
+            }
+
+            // The loop's own thread (queuing while it dispatches completions) is awake and runs the item next iteration.
+            WakeIfSleeping();
         }
     }
 
@@ -249,7 +260,7 @@ public sealed partial class EventLoop : PipeScheduler
         }
     }
 
-    /// <summary>After the last iteration: releases the loop's resources; work queued from now on runs at once (<see cref="RunAfterExit"/>).</summary>
+    /// <summary>After the last iteration: releases the loop's resources; work queued from now on runs at once (<see cref="RunAfterExit(in WorkItem)"/>).</summary>
     private void Exit(LoopBackend backend)
     {
         lock (_afterStopLock)
@@ -257,12 +268,10 @@ public sealed partial class EventLoop : PipeScheduler
             _backend = new ClosedBackend(backend.Kind);
             backend.Dispose();
             _exited = true;
+            // Pairs with the enqueuers' second look at _exited after queuing: either they see it, or this sees their item.
+            Interlocked.MemoryBarrier();
             // Work that raced with the exit: run it now, against the closed backend.
-            while (_work.TryDequeue(out WorkItem item))
-            {
-                InvokeSafely(item);
-            }
-
+            RunLeftOverWork();
             StopTimers();
         }
 
@@ -294,6 +303,67 @@ public sealed partial class EventLoop : PipeScheduler
             {
                 Volatile.Write(ref _ownerThreadId, previousOwner);
             }
+        }
+    }
+
+    /// <summary>An enqueuer that saw the loop exit after queuing: runs what is left, as <see cref="RunAfterExit(in WorkItem)"/> does.</summary>
+    private void RunLeftOverWorkAfterExit()
+    {
+        lock (_afterStopLock)
+        {
+            int previousOwner = _ownerThreadId;
+            Volatile.Write(ref _ownerThreadId, Environment.CurrentManagedThreadId);
+            try
+            {
+                RunLeftOverWork();
+            }
+            finally
+            {
+                Volatile.Write(ref _ownerThreadId, previousOwner);
+            }
+        }
+    }
+
+    /// <summary>Spawned work queued after the loop exited: it starts at once, on the caller.</summary>
+    private void RunAfterExit(SpawnedWork work)
+    {
+        lock (_afterStopLock)
+        {
+            int previousOwner = _ownerThreadId;
+            Volatile.Write(ref _ownerThreadId, Environment.CurrentManagedThreadId);
+            try
+            {
+                InvokeSafely(work);
+            }
+            finally
+            {
+                Volatile.Write(ref _ownerThreadId, previousOwner);
+            }
+        }
+    }
+
+    private void RunLeftOverWork()
+    {
+        while (_work.TryDequeue(out WorkItem item))
+        {
+            InvokeSafely(item);
+        }
+
+        while (_spawned.TryDequeue(out SpawnedWork? work))
+        {
+            InvokeSafely(work);
+        }
+    }
+
+    private void InvokeSafely(SpawnedWork work)
+    {
+        try
+        {
+            work.Run();
+        }
+        catch (Exception ex)
+        {
+            RuntimeLog.WorkAfterStopFailed(_logger, Index, ex);
         }
     }
 
@@ -337,12 +407,18 @@ public sealed partial class EventLoop : PipeScheduler
             long now = Stopwatch.GetTimestamp();
             timers.Advance(now);
 
-            if (_stopRequested && _work.IsEmpty)
+            if (_stopRequested && IsIdle)
             {
                 return true;
             }
 
-            bool block = _work.IsEmpty;
+            bool block = IsIdle;
+            if (block && CanSteal && TrySteal())
+            {
+                // Stolen spawned work is in this loop's queue now: run it before anything else.
+                block = false;
+            }
+
             if (block && _remoteWork)
             {
                 // Other threads have been handing this loop work (an HTTP/2 stream's response from the thread pool,
@@ -351,14 +427,22 @@ public sealed partial class EventLoop : PipeScheduler
                 // Loops fed only by their own I/O skip it and sleep at once (a NOP round trip stays ~0.45 us).
                 _remoteWork = false;
                 Thread.Yield();
-                block = _work.IsEmpty;
+                block = IsIdle;
             }
 
             long timeout = 0;
+            bool countedAsSleeping = false;
             if (block)
             {
                 Interlocked.Exchange(ref _sleeping, 1);
-                if (!_work.IsEmpty || _stopRequested)
+                if (CanSteal)
+                {
+                    // Counted (a full fence) before looking at other loops' backlogs; see EnqueueSpawned.
+                    _group.EnterSleep();
+                    countedAsSleeping = true;
+                }
+
+                if (!IsIdle || _stopRequested || (countedAsSleeping && _group.HasStealableBacklogBesides(this)))
                 {
                     Volatile.Write(ref _sleeping, 0);
                     block = false;
@@ -373,6 +457,11 @@ public sealed partial class EventLoop : PipeScheduler
             if (block)
             {
                 Volatile.Write(ref _sleeping, 0);
+            }
+
+            if (countedAsSleeping)
+            {
+                _group.LeaveSleep();
             }
 
             Iterations++;
@@ -404,7 +493,7 @@ public sealed partial class EventLoop : PipeScheduler
             }
         }
 
-        return true;
+        return RunSpawnedWork(self);
     }
 
     /// <summary>

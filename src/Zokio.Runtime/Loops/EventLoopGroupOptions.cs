@@ -35,6 +35,19 @@ public class EventLoopGroupOptions
     /// <remarks>Defaults to 100 ms.</remarks>
     public TimeSpan StallThreshold { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Lets a loop with nothing to do take work started with <c>Spawn</c> that is waiting in a busy loop's queue: half
+    /// of the waiting tasks at a time, from a loop chosen at random. The stolen tasks run on the thief, and their
+    /// <c>await</c>s resume there.
+    /// </summary>
+    /// <remarks>
+    /// Defaults to true. Only spawned work that has not started moves: I/O completions, work queued with
+    /// <see cref="EventLoop.Schedule"/>, a connection's pipe callbacks and posts to a loop's
+    /// <see cref="SynchronizationContext"/> always run on their own loop, so each connection's order holds. Turn it
+    /// off when spawned work must start on the loop it was given to (it reads that loop's state, say).
+    /// </remarks>
+    public bool WorkStealing { get; set; } = true;
+
     /// <summary>Records the stack of every memory block rented and reports blocks never returned when a pool is disposed.</summary>
     /// <remarks>Defaults to false: each rent then captures a stack trace, which is slow. For debugging leaks.</remarks>
     public bool TrackMemoryLeaks { get; set; }

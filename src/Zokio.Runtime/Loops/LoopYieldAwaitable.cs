@@ -28,6 +28,13 @@ public readonly struct LoopYieldAwaitable
         /// <summary>Queues <paramref name="continuation"/> on the loop, flowing the caller's <see cref="ExecutionContext"/>.</summary>
         public void OnCompleted(Action continuation)
         {
+            if (RunsAsTask)
+            {
+                // Task.Factory.StartNew flows the context itself.
+                QueueAsTask(continuation);
+                return;
+            }
+
             ExecutionContext? context = ExecutionContext.Capture();
             if (context is null)
             {
@@ -43,7 +50,24 @@ public readonly struct LoopYieldAwaitable
         }
 
         /// <summary>Queues <paramref name="continuation"/> on the loop (the async method builder flows the context itself).</summary>
-        public void UnsafeOnCompleted(Action continuation) => _loop.ScheduleApplication(s_runContinuation, continuation);
+        public void UnsafeOnCompleted(Action continuation)
+        {
+            if (RunsAsTask)
+            {
+                QueueAsTask(continuation);
+                return;
+            }
+
+            _loop.ScheduleApplication(s_runContinuation, continuation);
+        }
+
+        // With ApplicationScheduling.ThreadPool the loop thread has no SynchronizationContext: what brings the method's
+        // later awaits back to the loop is TaskScheduler.Current, which is the loop's only inside a task it runs. So
+        // the rest of the method runs as such a task there, as it does after any other await in that mode.
+        private bool RunsAsTask => _loop.Options.ApplicationScheduling == ApplicationScheduling.ThreadPool;
+
+        private void QueueAsTask(Action continuation) =>
+            _ = Task.Factory.StartNew(continuation, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _loop.TaskScheduler);
 
         /// <summary>Ends the await; there is no result.</summary>
         public void GetResult()
