@@ -41,17 +41,11 @@ public sealed partial class EventLoop
     /// <summary>Queues spawned work on this loop; safe from any thread.</summary>
     private void EnqueueSpawned(SpawnedWork work)
     {
-        if (_exited)
-        {
-            RunAfterExit(work);
-            return;
-        }
-
         _spawned.Enqueue(work);
         if (_exited)
         {
-            // The loop exited while this was queued, after its last look at the queue.
-            RunLeftOverWorkAfterExit();
+            // The loop has exited (perhaps while this was queued, after its last look at the queue).
+            RunAfterExit();
             return;
         }
 

@@ -147,17 +147,11 @@ public sealed partial class EventLoop : PipeScheduler
 
     private void Enqueue(in WorkItem item)
     {
-        if (_exited)
-        {
-            RunAfterExit(item);
-            return;
-        }
-
         _work.Enqueue(item);
         if (_exited)
         {
-            // The loop exited while this was queued, after its last look at the queue: nothing else would run it.
-            RunLeftOverWorkAfterExit();
+            // The loop has exited (perhaps while this was queued, after its last look at the queue): nothing else will run it.
+            RunAfterExit();
             return;
         }
 
@@ -260,7 +254,7 @@ public sealed partial class EventLoop : PipeScheduler
         }
     }
 
-    /// <summary>After the last iteration: releases the loop's resources; work queued from now on runs at once (<see cref="RunAfterExit(in WorkItem)"/>).</summary>
+    /// <summary>After the last iteration: releases the loop's resources; work queued from now on runs at once (<see cref="RunAfterExit"/>).</summary>
     private void Exit(LoopBackend backend)
     {
         lock (_afterStopLock)
@@ -289,25 +283,7 @@ public sealed partial class EventLoop : PipeScheduler
     /// Work queued after the loop exited (a connection closed late, say) runs at once on the caller, one item at a
     /// time, as if on the loop: its I/O completes with -ECANCELED and fds are still closed, so nothing leaks or hangs.
     /// </summary>
-    private void RunAfterExit(in WorkItem item)
-    {
-        lock (_afterStopLock)
-        {
-            int previousOwner = _ownerThreadId;
-            Volatile.Write(ref _ownerThreadId, Environment.CurrentManagedThreadId);
-            try
-            {
-                InvokeSafely(item);
-            }
-            finally
-            {
-                Volatile.Write(ref _ownerThreadId, previousOwner);
-            }
-        }
-    }
-
-    /// <summary>An enqueuer that saw the loop exit after queuing: runs what is left, as <see cref="RunAfterExit(in WorkItem)"/> does.</summary>
-    private void RunLeftOverWorkAfterExit()
+    private void RunAfterExit()
     {
         lock (_afterStopLock)
         {
@@ -316,24 +292,6 @@ public sealed partial class EventLoop : PipeScheduler
             try
             {
                 RunLeftOverWork();
-            }
-            finally
-            {
-                Volatile.Write(ref _ownerThreadId, previousOwner);
-            }
-        }
-    }
-
-    /// <summary>Spawned work queued after the loop exited: it starts at once, on the caller.</summary>
-    private void RunAfterExit(SpawnedWork work)
-    {
-        lock (_afterStopLock)
-        {
-            int previousOwner = _ownerThreadId;
-            Volatile.Write(ref _ownerThreadId, Environment.CurrentManagedThreadId);
-            try
-            {
-                InvokeSafely(work);
             }
             finally
             {
