@@ -58,9 +58,16 @@ public class TimerTests
         EventLoopGroup group = Backends.Start(backend);
         EventLoop loop = group.Loops[0];
         Task far = loop.Delay(TimeSpan.FromHours(1));
-        // Armed from inside spawned work too, which is what a background job's loop looks like.
-        Task farFromLoop = loop.Spawn(() => loop.Delay(TimeSpan.FromHours(2)));
-        await loop.Delay(TimeSpan.FromMilliseconds(5));
+        // Asked for from inside spawned work too, which is what a background job's loop looks like. Whether the loop
+        // armed them before it stopped or arms them while it exits, both must end.
+        TaskCompletionSource asked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task farFromLoop = loop.Spawn(() =>
+        {
+            Task delay = loop.Delay(TimeSpan.FromHours(2));
+            asked.SetResult();
+            return delay;
+        });
+        await asked.Task.WaitAsync(Backends.Timeout);
 
         await group.DisposeAsync();
 
