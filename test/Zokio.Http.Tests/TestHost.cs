@@ -79,7 +79,14 @@ internal sealed class TestHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await App.StopAsync().WaitAsync(Timeout);
-        await App.DisposeAsync();
+        try
+        {
+            await App.StopAsync().WaitAsync(Timeout);
+        }
+        finally
+        {
+            // Also after a stop that failed: a host left undisposed keeps its loop threads, which later tests would see.
+            await App.DisposeAsync().AsTask().WaitAsync(Timeout);
+        }
     }
 }

@@ -37,6 +37,7 @@ public sealed partial class EventLoop : PipeScheduler
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly OperationRegistry _operations = new();
     private readonly LoopHandOff _handOff;
+    private readonly Action<LoopThread> _startSuccessor;
     private readonly Lock _afterStopLock = new();
     private readonly bool _stealing;
     private volatile LoopBackend? _backend;
@@ -56,6 +57,8 @@ public sealed partial class EventLoop : PipeScheduler
         Index = index;
         Options = group.Options;
         _handOff = new LoopHandOff(this, logger, handOffWhenBlocked: Options.ApplicationScheduling == ApplicationScheduling.Adaptive);
+        // Made once: the stall detector checks every loop several times per threshold.
+        _startSuccessor = StartSuccessor;
         MemoryPool = new SlabMemoryPool(Options.TrackMemoryLeaks);
         Counters = new LoopCounters();
         _stealing = Options.WorkStealing && Options.LoopCount > 1;
@@ -472,17 +475,19 @@ public sealed partial class EventLoop : PipeScheduler
     }
 
     /// <summary>Called by the stall detector; see <see cref="LoopHandOff.CheckForStall"/>.</summary>
-    internal void CheckForStall(long nowTicks, long thresholdMs) =>
-        _handOff.CheckForStall(nowTicks, thresholdMs, previous =>
+    internal void CheckForStall(long nowTicks, long thresholdMs) => _handOff.CheckForStall(nowTicks, thresholdMs, _startSuccessor);
+
+    /// <summary>Starts the thread that takes the loop over from <paramref name="previous"/>, blocked in application work.</summary>
+    private void StartSuccessor(LoopThread previous)
+    {
+        LoopBackendKind kind = Backend;
+        Thread successor = new(() => Run(kind, previous))
         {
-            LoopBackendKind kind = Backend;
-            Thread successor = new(() => Run(kind, previous))
-            {
-                IsBackground = true,
-                Name = $"zokio-loop-{Index}",
-            };
-            successor.Start();
-        });
+            IsBackground = true,
+            Name = $"zokio-loop-{Index}",
+        };
+        successor.Start();
+    }
 
     /// <summary>A label for the application work running now, for stall and hand-off reports.</summary>
     internal string DescribeApplicationWork()
@@ -497,7 +502,7 @@ public sealed partial class EventLoop : PipeScheduler
     /// </summary>
     private bool LeaveAfterHandOff(LoopThread self)
     {
-        if (!_handOff.Leave(self, _backend!, ForwardCompletion))
+        if (!_handOff.Leave(self, ForwardCompletion))
         {
             return false;
         }

@@ -119,7 +119,12 @@ internal sealed class LoopHandOff(EventLoop loop, ILogger logger, bool handOffWh
     /// its own backend into the loop (<paramref name="forward"/>) and returns true: the thread leaves. Returns false
     /// when the take-over failed: the thread keeps the loop.
     /// </summary>
-    public bool Leave(LoopThread self, LoopBackend current, Action<OperationToken, int> forward)
+    /// <remarks>
+    /// Whether to drain is decided by the backend itself, as <see cref="TakeOver"/> decided it, never by which backend
+    /// the loop holds when the work returns: that work may return before the successor has installed its own, and a
+    /// ring left undrained then keeps its operations (a send to a slow reader, say) where no thread will ever reap them.
+    /// </remarks>
+    public bool Leave(LoopThread self, Action<OperationToken, int> forward)
     {
         self.TakeOverDone.Wait();
         if (self.TakeOverFailed)
@@ -132,8 +137,9 @@ internal sealed class LoopHandOff(EventLoop loop, ILogger logger, bool handOffWh
         _blocked = null;
         RuntimeLog.LoopRecovered(logger, loop.Index);
         ZokioEventSource.Log.LoopRecovered(loop.Index);
-        if (self.Backend != current)
+        if (self.Backend.IsThreadBound)
         {
+            // The successor made a backend of its own (TakeOver): this one still holds the loop's operations.
             self.Backend.DrainAfterHandOff(forward);
         }
 
