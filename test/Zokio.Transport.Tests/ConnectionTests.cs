@@ -131,6 +131,35 @@ public class ConnectionTests : IClassFixture<LeakCheck>
     }
 
     [Theory, MemberData(nameof(Backends))]
+    public async Task A_connection_whose_bytes_were_all_read_holds_no_buffer_while_it_waits_for_more(LoopBackendKind backend)
+    {
+        await using ZokioTransportFactory factory = CreateFactory(backend);
+        (IConnectionListener listener, Socket client, ConnectionContext server) = await ConnectAsync(factory);
+        await using (listener)
+        using (client)
+        {
+            // Keep-alive requests: each is read whole, then the connection waits. The receive loop goes back to
+            // waiting as soon as it has handed the bytes on, before the application reads them, so by the time the
+            // read below returns, any buffer it took for a recv that found nothing would be held.
+            for (int request = 0; request < 3; request++)
+            {
+                await client.SendAsync("GET / HTTP/1.1\r\n\r\n"u8.ToArray());
+                long read = 0;
+                while (read < 18)
+                {
+                    ReadResult result = await server.Transport.Input.ReadAsync().AsTask().WaitAsync(Timeout);
+                    read += result.Buffer.Length;
+                    server.Transport.Input.AdvanceTo(result.Buffer.End);
+                }
+
+                Assert.Equal(0, factory.Loops.OutstandingMemoryBlocks);
+            }
+
+            await server.DisposeAsync();
+        }
+    }
+
+    [Theory, MemberData(nameof(Backends))]
     public async Task Reset_by_peer_completes_input_with_ConnectionResetException(LoopBackendKind backend)
     {
         await using ZokioTransportFactory factory = CreateFactory(backend);
