@@ -27,6 +27,7 @@ public class HandOffChurnTests
     public async Task Repeated_hand_offs_with_client_churn_keep_the_process_serving(LoopBackendKind backend, int loops)
     {
         using ZokioMeterReader meter = new();
+        using HandOffListener handOffs = new();
         long handOffsBefore = meter.Read(ZokioMeterReader.LoopHandOffs);
         WebApplication app = TestHost.CreateZokioBuilder(backend, configure: options =>
         {
@@ -49,6 +50,11 @@ public class HandOffChurnTests
         List<Socket> idle = await OpenServedConnections(endPoint, Clients);
         for (int round = 0; round < Rounds; round++)
         {
+            // The last round's blocked threads answered their clients just before they left their loops; until they
+            // have, a loop sends its application work (the next blocking request) to the thread pool, and the round
+            // would block nothing.
+            await WaitUntil(() => handOffs.AllRecovered);
+
             // Block every loop (one blocking request per loop, on keep-alive connections that were served before).
             List<Socket> blockers = await OpenServedConnections(endPoint, loops * 2);
             Task<string>[] blocking = [.. blockers.Select(b => RequestAsync(b, "/block"))];
@@ -176,6 +182,15 @@ public class HandOffChurnTests
         byte[] received = await ReadResponseBodyAsync(stalled, Size).WaitAsync(TestHost.Timeout);
         Assert.True(received.AsSpan().SequenceEqual(payload), "The response was corrupted.");
         blocker[0].Dispose();
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        using CancellationTokenSource timeout = new(TestHost.Timeout);
+        while (!condition())
+        {
+            await Task.Delay(5, timeout.Token);
+        }
     }
 
     private static async Task<byte[]> ReadResponseBodyAsync(Socket socket, int size)

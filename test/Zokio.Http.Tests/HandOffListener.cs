@@ -3,17 +3,23 @@ using System.Diagnostics.Tracing;
 namespace Zokio.Http.Tests;
 
 /// <summary>
-/// Calls back on the "Zokio" event source's LoopHandedOff event, synchronously on the stall detector's thread: the
-/// moment a loop is handed off, before its successor thread starts, with the label of the work that blocked it
-/// ("GET /block"). Lets a test order its own steps against the take-over.
+/// Follows the "Zokio" event source's hand-offs: counts loops handed off and recovered, and calls back on each hand-off
+/// synchronously on the stall detector's thread (the moment a loop is handed off, before its successor thread starts)
+/// with the label of the work that blocked it ("GET /block"). Lets a test order its own steps against the take-over.
 /// </summary>
-internal sealed class HandOffListener(Action<string> onHandedOff) : EventListener
+internal sealed class HandOffListener(Action<string>? onHandedOff = null) : EventListener
 {
+    private int _handedOff;
+    private int _recovered;
+
+    /// <summary>True when every loop handed off so far has recovered: no blocked thread is left to divert work.</summary>
+    public bool AllRecovered => Volatile.Read(ref _recovered) == Volatile.Read(ref _handedOff);
+
     protected override void OnEventSourceCreated(EventSource eventSource)
     {
         if (eventSource.Name == "Zokio")
         {
-            EnableEvents(eventSource, EventLevel.Warning);
+            EnableEvents(eventSource, EventLevel.Informational);
         }
     }
 
@@ -21,7 +27,12 @@ internal sealed class HandOffListener(Action<string> onHandedOff) : EventListene
     {
         if (eventData.EventName == "LoopHandedOff")
         {
-            onHandedOff((string)eventData.Payload![eventData.PayloadNames!.IndexOf("label")]!);
+            Interlocked.Increment(ref _handedOff);
+            onHandedOff?.Invoke((string)eventData.Payload![eventData.PayloadNames!.IndexOf("label")]!);
+        }
+        else if (eventData.EventName == "LoopRecovered")
+        {
+            Interlocked.Increment(ref _recovered);
         }
     }
 }
