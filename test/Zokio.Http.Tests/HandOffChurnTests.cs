@@ -106,7 +106,8 @@ public class HandOffChurnTests
         using ManualResetEventSlim returned = new();
         TaskCompletionSource blockHandedOff = new(TaskCreationOptions.RunContinuationsAsynchronously);
         // Runs on the stall detector's thread as it hands the loop off, before it starts the successor. Only the hand-off
-        // of the blocking request counts: on a loaded machine a GC pause can get another request handed off too.
+        // of the blocking request counts: on a loaded machine another one can be handed off too (a loop thread waiting
+        // for a lock that a preempted thread holds is asleep, as a blocked one is).
         using HandOffListener listener = new(label =>
         {
             if (label != "GET /block")
