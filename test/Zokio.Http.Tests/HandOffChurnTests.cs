@@ -1,9 +1,11 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Zokio.Runtime.Loops;
+using ThreadState = Zokio.Runtime.Native.ThreadState;
 
 namespace Zokio.Http.Tests;
 
@@ -15,6 +17,8 @@ namespace Zokio.Http.Tests;
 /// </summary>
 public class HandOffChurnTests
 {
+    private const string Diverted = "diverted";
+
     public static TheoryData<LoopBackendKind, int> Cases => new()
     {
         { LoopBackendKind.IoUring, 1 },
@@ -27,7 +31,6 @@ public class HandOffChurnTests
     public async Task Repeated_hand_offs_with_client_churn_keep_the_process_serving(LoopBackendKind backend, int loops)
     {
         using ZokioMeterReader meter = new();
-        using HandOffListener handOffs = new();
         long handOffsBefore = meter.Read(ZokioMeterReader.LoopHandOffs);
         WebApplication app = TestHost.CreateZokioBuilder(backend, configure: options =>
         {
@@ -38,6 +41,14 @@ public class HandOffChurnTests
         app.MapGet("/fast", () => Results.Text("fast"));
         app.MapGet("/block", () =>
         {
+            if (EventLoop.Current is null)
+            {
+                // On the thread pool, where this blocks no loop: while an earlier hand-off's thread has not left, or
+                // where Kestrel went on from the thread its connection started on because the request was already
+                // there. The client asks again.
+                return Results.Text(Diverted);
+            }
+
             // Asleep in the kernel, as a handler blocked on I/O or a lock is.
             Thread.Sleep(400);
             return Results.Text("blocked");
@@ -50,14 +61,9 @@ public class HandOffChurnTests
         List<Socket> idle = await OpenServedConnections(endPoint, Clients);
         for (int round = 0; round < Rounds; round++)
         {
-            // The last round's blocked threads answered their clients just before they left their loops; until they
-            // have, a loop sends its application work (the next blocking request) to the thread pool, and the round
-            // would block nothing.
-            await WaitUntil(() => handOffs.AllRecovered);
-
-            // Block every loop (one blocking request per loop, on keep-alive connections that were served before).
+            // Block every loop (blocking requests on keep-alive connections that were served before).
             List<Socket> blockers = await OpenServedConnections(endPoint, loops * 2);
-            Task<string>[] blocking = [.. blockers.Select(b => RequestAsync(b, "/block"))];
+            Task<string>[] blocking = [.. blockers.Select(BlockOnLoopAsync)];
 
             // Churn while blocked: the idle clients go away, new ones arrive and are served.
             foreach (Socket socket in idle)
@@ -105,6 +111,7 @@ public class HandOffChurnTests
         using ManualResetEventSlim release = new();
         using ManualResetEventSlim returned = new();
         TaskCompletionSource blockHandedOff = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        TaskCompletionSource<string> blockedThread = new(TaskCreationOptions.RunContinuationsAsynchronously);
         // Runs on the stall detector's thread as it hands the loop off, before it starts the successor. Only the hand-off
         // of the blocking request counts: on a loaded machine another one can be handed off too (a loop thread waiting
         // for a lock that a preempted thread holds is asleep, as a blocked one is).
@@ -118,9 +125,11 @@ public class HandOffChurnTests
             if (returnBeforeTakeOver)
             {
                 release.Set();
-                // Time for the old thread to finish the request it was blocked in and reach the hand-off's exit.
+                // Until the old thread has finished the request it was blocked in and sleeps again, waiting at the
+                // hand-off's exit for a successor that does not exist yet.
                 returned.Wait(TestHost.Timeout);
-                Thread.Sleep(200);
+                int tid = int.Parse(blockedThread.Task.Result, CultureInfo.InvariantCulture);
+                SpinWait.SpinUntil(() => ThreadState.IsBlocked(tid), TestHost.Timeout);
             }
 
             blockHandedOff.TrySetResult();
@@ -130,7 +139,6 @@ public class HandOffChurnTests
             options.LoopCount = 1;
             options.StallThreshold = TimeSpan.FromMilliseconds(50);
         }).Build();
-        TaskCompletionSource<string> blockedThread = new(TaskCreationOptions.RunContinuationsAsynchronously);
         app.MapGet("/fast", () => Results.Text("fast"));
         app.MapGet("/big", () => Results.Bytes(payload, "application/octet-stream"));
         app.MapGet("/block", () =>
@@ -139,7 +147,7 @@ public class HandOffChurnTests
             {
                 // The loop sends application work to the thread pool while an earlier hand-off's thread has not returned
                 // (on a loaded machine a thread waiting for a lock or a CPU can be handed off): ask again.
-                return Results.Text("diverted");
+                return Results.Text(Diverted);
             }
 
             // This loop thread's kernel id ("/proc/thread-self" is "pid/task/tid"), to watch it leave.
@@ -163,7 +171,7 @@ public class HandOffChurnTests
         Task<string> blocking = RequestAsync(blocker[0], "/block");
         while (await Task.WhenAny(blocking, blockedThread.Task).WaitAsync(timeout.Token) == blocking)
         {
-            Assert.Equal("diverted", await blocking);
+            Assert.Equal(Diverted, await blocking);
             await Task.Delay(10, timeout.Token);
             blocking = RequestAsync(blocker[0], "/block");
         }
@@ -174,10 +182,7 @@ public class HandOffChurnTests
         Assert.Equal("blocked", await blocking.WaitAsync(TestHost.Timeout));
         // The blocked thread leaves as soon as its work returns, although its pending send cannot finish yet: its
         // drain moves that send to the loop's current thread.
-        while (Directory.Exists($"/proc/self/task/{tid}"))
-        {
-            await Task.Delay(10, timeout.Token);
-        }
+        await TestHost.WaitUntilAsync(() => !Directory.Exists($"/proc/self/task/{tid}"), timeout.Token);
 
         // Now the client reads, and gets every byte, in order.
         byte[] received = await ReadResponseBodyAsync(stalled, Size).WaitAsync(TestHost.Timeout);
@@ -185,13 +190,16 @@ public class HandOffChurnTests
         blocker[0].Dispose();
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
+    /// <summary>Asks for /block until the request blocks a loop thread rather than landing on the thread pool.</summary>
+    private static async Task<string> BlockOnLoopAsync(Socket socket)
     {
-        using CancellationTokenSource timeout = new(TestHost.Timeout);
-        while (!condition())
+        string body;
+        while ((body = await RequestAsync(socket, "/block")) == Diverted)
         {
-            await Task.Delay(5, timeout.Token);
+            await Task.Delay(10);
         }
+
+        return body;
     }
 
     private static async Task<byte[]> ReadResponseBodyAsync(Socket socket, int size)

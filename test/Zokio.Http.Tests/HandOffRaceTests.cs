@@ -90,10 +90,7 @@ public class HandOffRaceTests
         Assert.Equal("awaited", await awaiting.WaitAsync(TestHost.Timeout));
 
         // One thread drives the loop again: the blocked one must have exited once its work returned.
-        while (CountThreadsNamed("zokio-loop-0") != 1)
-        {
-            await Task.Delay(20, timeout.Token);
-        }
+        await TestHost.WaitUntilAsync(() => CountThreadsNamed("zokio-loop-0") == 1, timeout.Token);
 
         // And the loop still serves.
         Assert.Equal("fast", await new HttpClient { BaseAddress = host.BaseAddress, Timeout = TestHost.Timeout }.GetStringAsync("/fast"));

@@ -77,6 +77,15 @@ internal sealed class TestHost : IAsyncDisposable
         return new TestHost(app, new Uri(app.Urls.Single()));
     }
 
+    /// <summary>Polls <paramref name="condition"/> until it holds; throws when <paramref name="cancellationToken"/> fires first.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken)
+    {
+        while (!condition())
+        {
+            await Task.Delay(10, cancellationToken);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
