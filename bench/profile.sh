@@ -44,7 +44,7 @@ if [[ $LOAD == h2-tls ]]; then
                --Kestrel:Endpoints:h2tls:Certificate:Path="$OUT.pfx" --Kestrel:Endpoints:h2tls:Certificate:Password=p)
 fi
 
-DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 ASPNETCORE_ENVIRONMENT=Production taskset -c 0 dotnet "$APP_DLL" \
+DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 DOTNET_TC_CallCountingDelayMs=${ZOKIO_BENCH_CALL_COUNTING_DELAY_MS:-0} ASPNETCORE_ENVIRONMENT=Production taskset -c 0 dotnet "$APP_DLL" \
     --Kestrel:Endpoints:h1:Url=$H1 --Kestrel:Endpoints:h2c:Url=$H2C --Kestrel:Endpoints:h2c:Protocols=Http2 \
     "${cert_args[@]}" --Logging:LogLevel:Default=Warning "${args[@]}" >"$OUT.server.log" 2>&1 &
 server=$!

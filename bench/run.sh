@@ -16,6 +16,7 @@
 #   ZOKIO_BENCH_APP_DLL          run this app instead of building samples/WebApi
 #   ZOKIO_BENCH_H1_PORT/H2C_PORT/TLS_PORT   ports (default 18080/18081/18443)
 #   ZOKIO_BENCH_IDLE_CONNECTIONS idle connections in many-connections (default 10000)
+#   ZOKIO_BENCH_CALL_COUNTING_DELAY_MS  DOTNET_TC_CallCountingDelayMs of the .NET servers (default 0; see below)
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -51,6 +52,12 @@ H2C_PORT=${ZOKIO_BENCH_H2C_PORT:-18081}
 TLS_PORT=${ZOKIO_BENCH_TLS_PORT:-18443}
 IDLE_CONNECTIONS=${ZOKIO_BENCH_IDLE_CONNECTIONS:-10000}
 APP_DLL=${ZOKIO_BENCH_APP_DLL:-}
+
+# Tiered compilation on one core under load: with the runtime's call-counting delay (100 ms) a server kept promoting
+# methods to tier 1 for 20-30 s under h2load, so a 5 s warm-up measured half-jitted Kestrel (h2c rose 2-3x during
+# the first 30 s, on Sockets and Zokio alike). With no delay every .NET server reaches its steady state within the
+# warm-up; it changes when the runtime tiers up, not the code it ends with. 100 restores the runtime's default.
+CALL_COUNTING_DELAY_MS=${ZOKIO_BENCH_CALL_COUNTING_DELAY_MS:-0}
 
 READY_TIMEOUT_S=30
 STOP_TIMEOUT_S=10
@@ -258,7 +265,7 @@ start_server() {
             sockets) transport_args=(--Zokio:Enabled=false) ;;
         esac
         [[ -z $DB_CONNECTION ]] || transport_args+=(--ConnectionStrings:Db="$DB_CONNECTION")
-        ASPNETCORE_ENVIRONMENT=Production DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+        ASPNETCORE_ENVIRONMENT=Production DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_TC_CallCountingDelayMs=$CALL_COUNTING_DELAY_MS \
             "${SERVER_PIN[@]}" dotnet "$APP_DLL" \
             --Kestrel:Endpoints:h1:Url="http://127.0.0.1:$H1_PORT" \
             --Kestrel:Endpoints:h2c:Url="http://127.0.0.1:$H2C_PORT" \
