@@ -80,7 +80,16 @@ internal sealed class LoopHandOff(EventLoop loop, ILogger logger, bool handOffWh
         RuntimeLog.LoopHandedOff(logger, loop.Index, nowTicks - startedAt, label);
         ZokioEventSource.Log.LoopHandedOff(loop.Index, nowTicks - startedAt, label);
         Interlocked.Increment(ref loop.Counters.HandOffs);
-        startSuccessor(owner);
+        try
+        {
+            startSuccessor(owner);
+        }
+        catch (Exception ex)
+        {
+            // No thread to take over (out of memory, a thread limit): the blocked thread keeps its loop when its work
+            // returns. Thrown on, this would escape the stall detector's timer callback and end the process.
+            FailTakeOver(owner, ex);
+        }
     }
 
     /// <summary>
@@ -104,11 +113,17 @@ internal sealed class LoopHandOff(EventLoop loop, ILogger logger, bool handOffWh
         }
         catch (Exception ex)
         {
-            RuntimeLog.HandOffFailed(logger, loop.Index, ex);
-            previous.TakeOverFailed = true;
-            previous.TakeOverDone.Set();
+            FailTakeOver(previous, ex);
             return null;
         }
+    }
+
+    /// <summary>No successor will run the loop: the blocked thread keeps it (<see cref="Leave"/> returns false).</summary>
+    private void FailTakeOver(LoopThread previous, Exception exception)
+    {
+        RuntimeLog.HandOffFailed(logger, loop.Index, exception);
+        previous.TakeOverFailed = true;
+        previous.TakeOverDone.Set();
     }
 
     /// <summary>On the successor, once it owns the loop: lets the blocked thread leave when it returns.</summary>
