@@ -17,8 +17,6 @@ namespace Zokio.Http.Tests;
 /// </summary>
 public class HandOffChurnTests
 {
-    private const string Diverted = "diverted";
-
     public static TheoryData<LoopBackendKind, int> Cases => new()
     {
         { LoopBackendKind.IoUring, 1 },
@@ -46,7 +44,7 @@ public class HandOffChurnTests
                 // On the thread pool, where this blocks no loop: while an earlier hand-off's thread has not left, or
                 // where Kestrel went on from the thread its connection started on because the request was already
                 // there. The client asks again.
-                return Results.Text(Diverted);
+                return Results.Text(TestHost.Diverted);
             }
 
             // Asleep in the kernel, as a handler blocked on I/O or a lock is.
@@ -63,7 +61,8 @@ public class HandOffChurnTests
         {
             // Block every loop (blocking requests on keep-alive connections that were served before).
             List<Socket> blockers = await OpenServedConnections(endPoint, loops * 2);
-            Task<string>[] blocking = [.. blockers.Select(BlockOnLoopAsync)];
+            using CancellationTokenSource timeout = new(TestHost.Timeout);
+            Task<string>[] blocking = [.. blockers.Select(b => TestHost.AskOnLoopAsync(() => RequestAsync(b, "/block"), timeout.Token))];
 
             // Churn while blocked: the idle clients go away, new ones arrive and are served.
             foreach (Socket socket in idle)
@@ -147,7 +146,7 @@ public class HandOffChurnTests
             {
                 // The loop sends application work to the thread pool while an earlier hand-off's thread has not returned
                 // (on a loaded machine a thread waiting for a lock or a CPU can be handed off): ask again.
-                return Results.Text(Diverted);
+                return Results.Text(TestHost.Diverted);
             }
 
             // This loop thread's kernel id ("/proc/thread-self" is "pid/task/tid"), to watch it leave.
@@ -168,14 +167,7 @@ public class HandOffChurnTests
         // Block the loop: it is handed off while that send is pending on the blocked thread's backend.
         List<Socket> blocker = await OpenServedConnections(endPoint, 1);
         using CancellationTokenSource timeout = new(TestHost.Timeout);
-        Task<string> blocking = RequestAsync(blocker[0], "/block");
-        while (await Task.WhenAny(blocking, blockedThread.Task).WaitAsync(timeout.Token) == blocking)
-        {
-            Assert.Equal(Diverted, await blocking);
-            await Task.Delay(10, timeout.Token);
-            blocking = RequestAsync(blocker[0], "/block");
-        }
-
+        Task<string> blocking = await TestHost.StartOnLoopAsync(() => RequestAsync(blocker[0], "/block"), blockedThread.Task, timeout.Token);
         string tid = await blockedThread.Task;
         await blockHandedOff.Task.WaitAsync(timeout.Token);
         release.Set();
@@ -188,18 +180,6 @@ public class HandOffChurnTests
         byte[] received = await ReadResponseBodyAsync(stalled, Size).WaitAsync(TestHost.Timeout);
         Assert.True(received.AsSpan().SequenceEqual(payload), "The response was corrupted.");
         blocker[0].Dispose();
-    }
-
-    /// <summary>Asks for /block until the request blocks a loop thread rather than landing on the thread pool.</summary>
-    private static async Task<string> BlockOnLoopAsync(Socket socket)
-    {
-        string body;
-        while ((body = await RequestAsync(socket, "/block")) == Diverted)
-        {
-            await Task.Delay(10);
-        }
-
-        return body;
     }
 
     private static async Task<byte[]> ReadResponseBodyAsync(Socket socket, int size)

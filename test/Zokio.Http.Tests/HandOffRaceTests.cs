@@ -10,8 +10,6 @@ namespace Zokio.Http.Tests;
 /// </summary>
 public class HandOffRaceTests
 {
-    private const string Diverted = "diverted";
-
     [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
     public async Task After_a_hand_off_the_blocked_thread_leaves_the_loop_even_while_awaits_resume_on_it(LoopBackendKind backend)
     {
@@ -31,7 +29,7 @@ public class HandOffRaceTests
             {
                 // Sent to the thread pool: an earlier hand-off's thread (a loaded machine can hand off a loop thread
                 // that waits for a lock) has not left yet. The client asks again.
-                return Diverted;
+                return TestHost.Diverted;
             }
 
             awaiterStarted.TrySetResult();
@@ -50,7 +48,7 @@ public class HandOffRaceTests
         {
             if (EventLoop.Current is null)
             {
-                return Diverted;
+                return TestHost.Diverted;
             }
 
             // Holds the loop's thread (asleep in the kernel, so the loop is handed off) until 20 more awaits of the
@@ -71,22 +69,8 @@ public class HandOffRaceTests
         Assert.Equal("fast", await awaitingClient.GetStringAsync("/fast"));
         Assert.Equal("fast", await blockingClient.GetStringAsync("/fast"));
         using CancellationTokenSource timeout = new(TestHost.Timeout);
-        Task<string> awaiting = awaitingClient.GetStringAsync("/await");
-        while (await Task.WhenAny(awaiting, awaiterStarted.Task).WaitAsync(timeout.Token) == awaiting)
-        {
-            Assert.Equal(Diverted, await awaiting);
-            await Task.Delay(10, timeout.Token);
-            awaiting = awaitingClient.GetStringAsync("/await");
-        }
-
-        string blocked = await blockingClient.GetStringAsync("/block").WaitAsync(timeout.Token);
-        while (blocked == Diverted)
-        {
-            await Task.Delay(10, timeout.Token);
-            blocked = await blockingClient.GetStringAsync("/block").WaitAsync(timeout.Token);
-        }
-
-        Assert.Equal("blocked", blocked);
+        Task<string> awaiting = await TestHost.StartOnLoopAsync(() => awaitingClient.GetStringAsync("/await"), awaiterStarted.Task, timeout.Token);
+        Assert.Equal("blocked", await TestHost.AskOnLoopAsync(() => blockingClient.GetStringAsync("/block"), timeout.Token));
         Assert.Equal("awaited", await awaiting.WaitAsync(TestHost.Timeout));
 
         // One thread drives the loop again: the blocked one must have exited once its work returned.

@@ -32,9 +32,10 @@ public class LoopHandOffTests
             LoopThread owner = new(blockedThreadId, new ClosedBackend(backend));
             handOff.BecomeOwner(owner);
             owner.BeginApplicationWork(Environment.TickCount64 - 10_000);
+            using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(30));
             while (!KernelThreadState.IsBlocked(blockedThreadId))
             {
-                await Task.Delay(10);
+                await Task.Delay(10, timeout.Token);
             }
 
             // Thread.Start failing, as it does out of memory: on the detector's timer thread, an escaping exception

@@ -60,10 +60,10 @@ internal sealed class LoopSocket : IDisposable
         if (received == -Interop.Errno.EAGAIN || (received > 0 && received < buffer.Length))
         {
             // A stream socket's recv returns less than asked only when it emptied the receive queue (TCP urgent data,
-            // which HTTP never sends, aside), so a short read says "drained" as surely as EAGAIN. Telling epoll now makes the next wait a real one: without it the
-            // wait completed at once on stale readiness, the connection took a buffer for a recv that found nothing
-            // (and held it while idle), and every request paid that extra recv. Bytes arriving later raise a new
-            // edge, which the loop reads in its next epoll_wait, after this call.
+            // which HTTP never sends, aside), so a short read says "drained" as surely as EAGAIN. Telling epoll now
+            // makes the next wait a real one: without it the wait completed at once on stale readiness, the connection
+            // took a buffer for a recv that found nothing (and held it while idle), and every request paid that extra
+            // recv. Bytes arriving later raise a new edge, which the loop reads in its next epoll_wait, after this call.
             Loop.IoBackend.MarkNotReadable(Fd);
         }
 
