@@ -44,7 +44,7 @@ public class LoopHandOffTests
 
             Assert.True(owner.TakeOverDone.IsSet, "The failed hand-off did not release the blocked thread's wait.");
             Assert.False(owner.EndApplicationWork(), "The loop was not handed off, so the failure path was not exercised.");
-            Assert.False(handOff.Leave(owner, (_, _) => { }), "The blocked thread left the loop though no successor runs it.");
+            Assert.False(handOff.Leave(owner, _ => { }), "The blocked thread left the loop though no successor runs it.");
             Assert.False(handOff.IsDivertingApplicationWork, "Application work is still diverted after the failed hand-off.");
         }
         finally

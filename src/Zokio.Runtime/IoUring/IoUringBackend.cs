@@ -20,6 +20,12 @@ internal sealed unsafe class IoUringBackend : LoopBackend
     private readonly FileDescriptorHandle _wakeFd;
     private readonly ulong* _wakeBuffer;
 
+    // Null when the kernel refuses provided buffer rings (before 5.19) or they are turned off: receives then poll + recv.
+    private readonly ProvidedBufferRing? _receiveBuffers;
+
+    // Multishot receives that got completions in this reap; their owners are woken once it is done (MultishotReceive).
+    private readonly List<MultishotReceive> _receivesToSignal = [];
+
     // Requests with a token the kernel holds (the wake read included): a drain after a hand-off waits for all of them.
     private long _inFlight;
 
@@ -29,11 +35,12 @@ internal sealed unsafe class IoUringBackend : LoopBackend
     private int _setAsideHead;
     private int _setAsideCount;
 
-    private IoUringBackend(Ring ring, OperationRegistry registry, FileDescriptorHandle wakeFd)
+    private IoUringBackend(Ring ring, OperationRegistry registry, FileDescriptorHandle wakeFd, ProvidedBufferRing? receiveBuffers)
     {
         _ring = ring;
         _registry = registry;
         _wakeFd = wakeFd;
+        _receiveBuffers = receiveBuffers;
         _wakeBuffer = (ulong*)NativeMemory.Alloc(sizeof(ulong));
         SubmitWakeRead();
     }
@@ -44,10 +51,13 @@ internal sealed unsafe class IoUringBackend : LoopBackend
 
     public override long Submitted => _ring.Submitted;
 
+    public override bool SupportsMultishotReceive => _receiveBuffers is not null;
+
     public override bool IsThreadBound => (_ring.SetupFlags & (SetupSingleIssuer | SetupDeferTaskrun | SetupCoopTaskrun)) != 0;
 
     public override string Description =>
-        $"io_uring sq={_ring.SqEntries} flags=0x{_ring.SetupFlags:x} features=0x{_ring.Features:x}";
+        $"io_uring sq={_ring.SqEntries} flags=0x{_ring.SetupFlags:x} features=0x{_ring.Features:x} " +
+        (_receiveBuffers is null ? "receive=poll+recv" : $"receive=multishot buffers={_receiveBuffers.Count}");
 
     // Every opcode the loops submit. RECV/SEND arrived in 5.6, so an old kernel may lack some.
     private static readonly (byte Opcode, string Name)[] s_requiredOpcodes =
@@ -59,8 +69,9 @@ internal sealed unsafe class IoUringBackend : LoopBackend
     /// <summary>
     /// Creates the backend on the calling thread (with SINGLE_ISSUER the ring belongs to the thread that creates it).
     /// Returns null and the errno when the kernel refuses io_uring (ENOSYS, EPERM under seccomp, io_uring_disabled).
+    /// <paramref name="receiveBuffers"/> provided buffers (0: none) let sockets receive with one multishot request each.
     /// </summary>
-    public static IoUringBackend? TryCreate(int entries, bool singleIssuer, OperationRegistry registry, out int errno, out string? reason)
+    public static IoUringBackend? TryCreate(int entries, bool singleIssuer, int receiveBuffers, OperationRegistry registry, out int errno, out string? reason)
     {
         uint flags = SetupSubmitAll;
         if (singleIssuer)
@@ -130,8 +141,13 @@ internal sealed unsafe class IoUringBackend : LoopBackend
             return null;
         }
 
+        // Multishot RECV (6.0) needs a provided buffer ring (5.19); a kernel without them refuses the registration, and
+        // receives then wait for readiness and recv directly.
+        ProvidedBufferRing? buffers = receiveBuffers > 0 && supported[OpRecv]
+            ? ProvidedBufferRing.TryRegister(ring.Fd, receiveBuffers, out _)
+            : null;
         reason = null;
-        return new IoUringBackend(ring, registry, new FileDescriptorHandle(efd));
+        return new IoUringBackend(ring, registry, new FileDescriptorHandle(efd), buffers);
     }
 
     /// <summary>Why io_uring cannot be used when a ring was made but a later syscall on it fails.</summary>
@@ -144,6 +160,14 @@ internal sealed unsafe class IoUringBackend : LoopBackend
 
     public override void Submit(IoOperation operation)
     {
+        if (operation.Kind == IoOperationKind.ReceiveMultishot && _receiveBuffers is null)
+        {
+            // Only after a hand-off to a ring whose buffers could not be registered: the owner falls back to poll + recv.
+            operation.InFlight = false;
+            operation.OnCompleted(-Interop.Errno.ENOBUFS);
+            return;
+        }
+
         OperationToken token = _registry.Issue(operation);
         IoUringSqe* sqe = GetSqe();
         sqe->Fd = operation.Fd;
@@ -166,6 +190,13 @@ internal sealed unsafe class IoUringBackend : LoopBackend
                 sqe->Addr = (ulong)operation.Address;
                 sqe->Len = 1;
                 sqe->OpFlags = (uint)(operation.Flags | Interop.Sys.MSG_NOSIGNAL);
+                break;
+            case IoOperationKind.ReceiveMultishot:
+                // No address or length: each receive takes a buffer of the group, and its completion names it.
+                sqe->Opcode = OpRecv;
+                sqe->Flags = SqeBufferSelect;
+                sqe->IoPrio = RecvMultishot;
+                sqe->BufIndex = ProvidedBufferRing.GroupId;
                 break;
             case IoOperationKind.PollReadable:
                 sqe->Opcode = OpPollAdd;
@@ -247,7 +278,23 @@ internal sealed unsafe class IoUringBackend : LoopBackend
             Dispatch(cqe);
         }
 
+        if (_receivesToSignal.Count > 0)
+        {
+            SignalReceives();
+        }
+
         return count;
+    }
+
+    private void SignalReceives()
+    {
+        // Owners resume inline here and may submit, but only a reap adds to the list, so it is stable while signaling.
+        foreach (MultishotReceive receive in _receivesToSignal)
+        {
+            receive.Signal();
+        }
+
+        _receivesToSignal.Clear();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -259,18 +306,67 @@ internal sealed unsafe class IoUringBackend : LoopBackend
             return;
         }
 
-        _inFlight--;
         if (token == OperationToken.Wake)
         {
+            _inFlight--;
             SubmitWakeRead();
             return;
         }
 
         // A token that resolves to nothing is a stale copy of a wait that moved to another ring in a hand-off.
-        if (_registry.Resolve(token) is { } operation)
+        IoOperation? operation = _registry.Resolve(token);
+        if ((cqe.Flags & CqeBuffer) != 0 || operation is MultishotReceive)
+        {
+            DispatchReceive(cqe, operation as MultishotReceive);
+            return;
+        }
+
+        _inFlight--;
+        if (operation is not null)
         {
             operation.InFlight = false;
             operation.OnCompleted(cqe.Res);
+        }
+    }
+
+    /// <summary>
+    /// One completion of a multishot receive: its bytes are copied out and the buffer goes straight back to the ring;
+    /// the owner is woken after the whole reap. Only the last completion (no IORING_CQE_F_MORE) ends the request.
+    /// </summary>
+    private void DispatchReceive(in IoUringCqe cqe, MultishotReceive? receive)
+    {
+        if ((cqe.Flags & CqeBuffer) != 0)
+        {
+            ushort bid = (ushort)(cqe.Flags >> CqeBufferShift);
+            if (cqe.Res > 0)
+            {
+                receive?.OnReceived(_receiveBuffers!.Received(bid, cqe.Res));
+            }
+
+            _receiveBuffers!.Recycle(bid);
+        }
+
+        bool more = (cqe.Flags & CqeMore) != 0;
+        if (!more)
+        {
+            _inFlight--;
+        }
+
+        if (receive is null)
+        {
+            return;
+        }
+
+        if (!more)
+        {
+            receive.InFlight = false;
+            receive.OnEnded(cqe.Res);
+        }
+
+        if (!receive.SignalQueued)
+        {
+            receive.SignalQueued = true;
+            _receivesToSignal.Add(receive);
         }
     }
 
@@ -323,13 +419,47 @@ internal sealed unsafe class IoUringBackend : LoopBackend
     /// A wait consumes nothing, so the copy left on the blocked ring is harmless; the new submission's generation makes
     /// that copy's completion stale.
     /// </summary>
+    /// <remarks>
+    /// A multishot receive moves too, unless the blocked ring already holds a completion of it that was never reaped:
+    /// those bytes came first, so the receive stays there until the drain forwards them, in order. One that moves
+    /// consumed nothing since the blocked thread's last reap (with DEFER_TASKRUN the kernel receives for it only
+    /// while that thread is in io_uring_enter), and the drain's cancel stops it before it receives again.
+    /// </remarks>
     public override void AdoptWaitsFrom(LoopBackend previous)
     {
-        List<IoOperation> waits = [.. _registry.InFlight().Where(op => op.Kind is IoOperationKind.PollReadable or IoOperationKind.PollWritable)];
+        IoUringBackend blocked = (IoUringBackend)previous;
+        List<IoOperation> waits = [.. _registry.InFlight().Where(op =>
+            op.Kind is IoOperationKind.PollReadable or IoOperationKind.PollWritable ||
+            (op.Kind == IoOperationKind.ReceiveMultishot && !blocked.HoldsCompletionOf(op.Token)))];
         foreach (IoOperation wait in waits)
         {
             Submit(wait);
         }
+    }
+
+    /// <summary>
+    /// True when a completion of <paramref name="token"/> is set aside or still in the CQ. Called by a successor while
+    /// this ring's thread is blocked (it touches the ring only after the take-over), reading without consuming.
+    /// </summary>
+    private bool HoldsCompletionOf(OperationToken token)
+    {
+        for (int i = 0; i < _setAsideCount; i++)
+        {
+            if (_setAside[(_setAsideHead + i) % _setAside.Length].UserData == token.Value)
+            {
+                return true;
+            }
+        }
+
+        for (uint offset = 0; _ring.TryPeekCompletion(offset, out IoUringCqe cqe); offset++)
+        {
+            if (cqe.UserData == token.Value)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -338,7 +468,7 @@ internal sealed unsafe class IoUringBackend : LoopBackend
     /// then closes the ring. A forwarded -ECANCELED the owner did not ask for is submitted again there, so sends and
     /// receives continue on the new ring and this thread never lingers on a peer that does not read.
     /// </summary>
-    public override void DrainAfterHandOff(Action<OperationToken, int> forward)
+    public override void DrainAfterHandOff(Action<ForwardedCompletion> forward)
     {
         SubmitCancel(0, AsyncCancelAll | AsyncCancelAny);
         while (_inFlight > 0)
@@ -360,10 +490,24 @@ internal sealed unsafe class IoUringBackend : LoopBackend
                     continue;
                 }
 
-                _inFlight--;
+                bool more = (cqe.Flags & CqeMore) != 0;
+                if (!more)
+                {
+                    _inFlight--;
+                }
+
+                byte[]? received = null;
+                if ((cqe.Flags & CqeBuffer) != 0)
+                {
+                    // This ring's buffers end with it: the bytes travel in a copy (a rare path, allowed to allocate).
+                    ushort bid = (ushort)(cqe.Flags >> CqeBufferShift);
+                    received = cqe.Res > 0 ? _receiveBuffers!.Received(bid, cqe.Res).ToArray() : null;
+                    _receiveBuffers!.Recycle(bid);
+                }
+
                 if (token != OperationToken.Wake)
                 {
-                    forward(token, cqe.Res);
+                    forward(new ForwardedCompletion(token, cqe.Res, more, received));
                 }
             }
         }
@@ -435,6 +579,7 @@ internal sealed unsafe class IoUringBackend : LoopBackend
     {
         // Closing the ring cancels whatever is still in flight; the wake read's buffer stays valid until then.
         _ring.Dispose();
+        _receiveBuffers?.Dispose();
         _wakeFd.Dispose();
         NativeMemory.Free(_wakeBuffer);
     }

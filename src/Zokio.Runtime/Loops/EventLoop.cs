@@ -345,7 +345,7 @@ public sealed partial class EventLoop : PipeScheduler
         if (kind == LoopBackendKind.IoUring)
         {
             // Adaptive scheduling keeps SINGLE_ISSUER and DEFER_TASKRUN: a hand-off gives the successor a ring of its own.
-            return IoUringBackend.TryCreate(Options.RingEntries, singleIssuer: true, _operations, out _, out string? reason)
+            return IoUringBackend.TryCreate(Options.RingEntries, singleIssuer: true, Options.ReceiveBuffers, _operations, out _, out string? reason)
                 ?? throw new PlatformNotSupportedException($"Zokio event loop {Index} could not start io_uring: {reason}.");
         }
 
@@ -513,19 +513,30 @@ public sealed partial class EventLoop : PipeScheduler
     }
 
     /// <summary>From a drained backend: delivers the completion on the loop's current thread.</summary>
-    private void ForwardCompletion(OperationToken token, int result) =>
+    private void ForwardCompletion(ForwardedCompletion completion) =>
         Schedule(static state =>
         {
-            (EventLoop loop, OperationToken token, int result) = ((EventLoop, OperationToken, int))state!;
-            loop.CompleteForwarded(token, result);
-        }, (this, token, result));
+            (EventLoop loop, ForwardedCompletion completion) = ((EventLoop, ForwardedCompletion))state!;
+            loop.CompleteForwarded(completion);
+        }, (this, completion));
 
-    private void CompleteForwarded(OperationToken token, int result)
+    private void CompleteForwarded(ForwardedCompletion completion)
     {
+        (OperationToken token, int result, bool more, byte[]? received) = completion;
         if (_operations.Resolve(token) is not { } operation)
         {
             // A stale copy of a wait that was re-issued on this thread's backend.
             return;
+        }
+
+        if (operation is MultishotReceive receive && (more || received is not null))
+        {
+            receive.OnReceived(received);
+            if (more)
+            {
+                receive.Signal();
+                return;
+            }
         }
 
         if (result == -Native.Interop.Errno.ECANCELED && !operation.CancelRequested)

@@ -102,7 +102,7 @@ public sealed partial class EventLoopGroup : IAsyncDisposable, IDisposable
     private static bool ProbeIoUring(out string? reason)
     {
         // A throwaway ring on this thread, without SINGLE_ISSUER so it binds to no thread; each loop makes its own.
-        using IoUringBackend? probe = IoUringBackend.TryCreate(8, singleIssuer: false, new OperationRegistry(), out _, out reason);
+        using IoUringBackend? probe = IoUringBackend.TryCreate(8, singleIssuer: false, receiveBuffers: 0, new OperationRegistry(), out _, out reason);
         return probe is not null;
     }
 

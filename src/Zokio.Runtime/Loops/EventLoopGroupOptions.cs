@@ -19,6 +19,18 @@ public class EventLoopGroupOptions
     public int RingEntries { get; set; } = 4096;
 
     /// <summary>
+    /// Receive buffers of 4 KiB per io_uring loop, shared by its connections: each connection then receives with one
+    /// multishot request, where the kernel picks a buffer only when bytes arrive (an idle connection holds none).
+    /// A power of two from 1 to 32768, or 0 to wait for readiness and recv into the connection's own memory instead.
+    /// </summary>
+    /// <remarks>
+    /// Defaults to 256 (1 MiB per loop). A connection gives each buffer back as soon as its bytes are copied into its
+    /// input pipe; when a burst finds none free, that connection reads once with poll + recv and goes on. Kernels
+    /// before 6.0 and the epoll backend always use poll + recv.
+    /// </remarks>
+    public int ReceiveBuffers { get; set; } = 256;
+
+    /// <summary>
     /// Pins loop <c>i</c> to the <c>i</c>-th CPU (modulo their count) of those this process may run on: its affinity
     /// mask, as set by <c>taskset</c> or a container's cpuset.
     /// </summary>
@@ -64,6 +76,11 @@ public class EventLoopGroupOptions
         if (RingEntries < 2 || RingEntries > 32768 || (RingEntries & (RingEntries - 1)) != 0)
         {
             throw new ArgumentOutOfRangeException(nameof(RingEntries), RingEntries, $"{prefix}{nameof(RingEntries)} must be a power of two between 2 and 32768; got {RingEntries}.");
+        }
+
+        if (ReceiveBuffers < 0 || ReceiveBuffers > 32768 || (ReceiveBuffers & (ReceiveBuffers - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReceiveBuffers), ReceiveBuffers, $"{prefix}{nameof(ReceiveBuffers)} must be 0 or a power of two between 1 and 32768; got {ReceiveBuffers}.");
         }
 
         if (!Enum.IsDefined(Backend))

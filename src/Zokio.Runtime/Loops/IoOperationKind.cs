@@ -20,4 +20,7 @@ internal enum IoOperationKind : byte
     OpenAt,
     Fsync,
     Statx,
+
+    /// <summary>A receive that completes once per arrival into provided buffers (io_uring only); see <see cref="MultishotReceive"/>.</summary>
+    ReceiveMultishot,
 }

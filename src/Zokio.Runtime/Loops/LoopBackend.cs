@@ -20,6 +20,12 @@ internal abstract class LoopBackend : IDisposable
     /// <summary>Asks the kernel to stop an in-flight operation; it then completes with -ECANCELED (or its result, if it won the race).</summary>
     public abstract void Cancel(IoOperation operation);
 
+    /// <summary>
+    /// True when the backend can run a <see cref="MultishotReceive"/> (io_uring with a provided buffer ring): one
+    /// submission for all of a connection's receives instead of a readiness wait and a recv each time.
+    /// </summary>
+    public virtual bool SupportsMultishotReceive => false;
+
     /// <summary>Forgets any per-fd state before the fd is closed.</summary>
     public virtual void ForgetFd(int fd)
     {
@@ -65,10 +71,10 @@ internal abstract class LoopBackend : IDisposable
 
     /// <summary>
     /// On the old thread of a loop that was handed off, once its blocking work has returned: ends everything the
-    /// backend still holds, hands each completion's token and result to <paramref name="forward"/> (which delivers it
-    /// on the loop's current thread), and releases the backend.
+    /// backend still holds, hands each completion to <paramref name="forward"/> (which delivers it on the loop's
+    /// current thread), and releases the backend.
     /// </summary>
-    public virtual void DrainAfterHandOff(Action<OperationToken, int> forward) => Dispose();
+    public virtual void DrainAfterHandOff(Action<ForwardedCompletion> forward) => Dispose();
 
     /// <summary>Calls entering the kernel (io_uring_enter or epoll_wait), for the loop's metrics.</summary>
     public abstract long Enters { get; }

@@ -17,4 +17,5 @@ internal sealed class LoopCounters
     public long HandOffs;
     public long WorkItemFailures;
     public long Steals;
+    public long ReceiveBufferShortages;
 }

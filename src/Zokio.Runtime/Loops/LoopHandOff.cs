@@ -139,7 +139,7 @@ internal sealed class LoopHandOff(EventLoop loop, ILogger logger, bool handOffWh
     /// the loop holds when the work returns: that work may return before the successor has installed its own, and a
     /// ring left undrained then keeps its operations (a send to a slow reader, say) where no thread will ever reap them.
     /// </remarks>
-    public bool Leave(LoopThread self, Action<OperationToken, int> forward)
+    public bool Leave(LoopThread self, Action<ForwardedCompletion> forward)
     {
         self.TakeOverDone.Wait();
         if (self.TakeOverFailed)

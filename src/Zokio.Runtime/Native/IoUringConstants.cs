@@ -23,7 +23,19 @@ internal static class IoUringConstants
 
     // io_uring_register(2) opcodes.
     internal const uint RegisterProbe = 8;
+    internal const uint RegisterPbufRing = 22;
     internal const ushort ProbeOpSupported = 1;
+
+    // io_uring_sqe.flags: pick the buffer from the provided buffer group in buf_group.
+    internal const byte SqeBufferSelect = 1 << 5;
+
+    // io_uring_sqe.ioprio of RECV: keep receiving into provided buffers, a completion per receive (6.0).
+    internal const ushort RecvMultishot = 1 << 1;
+
+    // io_uring_cqe.flags: the upper 16 bits are the provided buffer's id; more completions follow for this request.
+    internal const uint CqeBuffer = 1u << 0;
+    internal const uint CqeMore = 1u << 1;
+    internal const int CqeBufferShift = 16;
 
     // SQ ring flags (sq_off.flags).
     internal const uint SqCqOverflow = 1u << 1;

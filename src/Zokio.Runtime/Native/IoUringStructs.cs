@@ -119,3 +119,25 @@ internal struct IoUringProbeOp
     internal ushort Flags;
     internal uint Resv2;
 }
+
+/// <summary><c>struct io_uring_buf</c> (16 bytes): one entry of a provided buffer ring. The ring's tail overlays the
+/// <c>resv</c> field of entry 0.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct IoUringBuf
+{
+    internal ulong Addr;
+    internal uint Len;
+    internal ushort Bid;
+    internal ushort Resv;
+}
+
+/// <summary><c>struct io_uring_buf_reg</c> (40 bytes), the argument of <c>IORING_REGISTER_PBUF_RING</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct IoUringBufReg
+{
+    internal ulong RingAddr;
+    internal uint RingEntries;
+    internal ushort Bgid;
+    internal ushort Flags;
+    internal fixed ulong Resv[3];
+}

@@ -15,6 +15,7 @@ internal sealed class LoopSocket : IDisposable
     private readonly FileDescriptorHandle _handle;
     private readonly AsyncIoOperation _read = new();
     private readonly AsyncIoOperation _write = new();
+    private MultishotReceive? _multishot;
     // Rented from the loop only while a send needs it: an idle connection holds none (about 2.5 KiB
     // of native and managed memory each, which made Zokio's idle connections cost more than the Sockets transport's).
     private NativeSocketBuffers? _buffers;
@@ -33,7 +34,32 @@ internal sealed class LoopSocket : IDisposable
     public int Fd => _handle.Fd;
 
     /// <summary>True while an operation of this socket is in the kernel's hands.</summary>
-    public bool HasPendingOperations => _read.InFlight || _write.InFlight;
+    public bool HasPendingOperations => _read.InFlight || _write.InFlight || _multishot is { InFlight: true };
+
+    /// <summary>True when this socket can receive with <see cref="StartMultishotReceive"/> (io_uring with provided buffers).</summary>
+    public bool CanReceiveMultishot => Loop.IoBackend.SupportsMultishotReceive;
+
+    /// <summary>
+    /// Starts (or, once it ended, restarts) receiving every arrival into <paramref name="target"/> with one multishot
+    /// request; await <see cref="MultishotReceive.WaitAsync"/> on the returned operation for the bytes and its end.
+    /// </summary>
+    public MultishotReceive StartMultishotReceive(IBufferWriter<byte> target)
+    {
+        Debug.Assert(Loop.IsOnLoopThread && _multishot is not { InFlight: true });
+        _multishot ??= new MultishotReceive { Fd = Fd };
+        _multishot.Start(target, Loop.IoBackend);
+        return _multishot;
+    }
+
+    /// <summary>Asks the kernel to end the multishot receive (backpressure); it ends with -ECANCELED.</summary>
+    public void StopMultishotReceive()
+    {
+        Debug.Assert(Loop.IsOnLoopThread);
+        if (_multishot is { InFlight: true } && !_multishot.CancelRequested)
+        {
+            Loop.IoBackend.Cancel(_multishot);
+        }
+    }
 
     /// <summary>Receives into <paramref name="buffer"/>: bytes received, 0 at end of stream, or -errno.</summary>
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer)
@@ -188,6 +214,10 @@ internal sealed class LoopSocket : IDisposable
 
         Loop.IoBackend.Cancel(_read);
         Loop.IoBackend.Cancel(_write);
+        if (_multishot is not null)
+        {
+            Loop.IoBackend.Cancel(_multishot);
+        }
     }
 
     /// <summary>shutdown(2) in both directions: wakes pending receives with end of stream and sends FIN.</summary>
@@ -228,5 +258,6 @@ internal sealed class LoopSocket : IDisposable
         }
         _read.Dispose();
         _write.Dispose();
+        _multishot?.Dispose();
     }
 }

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
+using Zokio.Runtime.Loops;
 using Zokio.Runtime.Memory;
 using Zokio.Transport.Internal.Errors;
 
@@ -19,7 +20,14 @@ internal sealed partial class ZokioConnection
         Exception? error = null;
         try
         {
-            await ProcessReceives().ConfigureAwait(false);
+            if (_waitForData && _socket.CanReceiveMultishot)
+            {
+                await ProcessMultishotReceives().ConfigureAwait(false);
+            }
+            else
+            {
+                await ProcessReceives().ConfigureAwait(false);
+            }
         }
         catch (SocketException ex) when (SocketErrors.IsConnectionReset(ex.SocketErrorCode))
         {
@@ -173,6 +181,139 @@ internal sealed partial class ZokioConnection
                 break;
             }
         }
+    }
+
+    /// <summary>
+    /// Receives with one multishot request (io_uring with provided buffers): the loop copies each arrival into the input
+    /// pipe as it reaps it, and this loop flushes once per batch. No buffer is held while idle and no syscall is made
+    /// per read. Backpressure cancels the request; it is started again once the application has read.
+    /// </summary>
+    private async Task ProcessMultishotReceives()
+    {
+        PipeWriter input = Input;
+        MultishotReceive receive = _socket.StartMultishotReceive(input);
+        try
+        {
+            while (!_shutdown)
+            {
+                await receive.WaitAsync();
+                long received = receive.TakeReceived();
+                if (received > 0)
+                {
+                    Loop.Counters.BytesReceived += received;
+                    if (receive.Ended && receive.EndResult == 0)
+                    {
+                        // Bytes and the peer's FIN together: the app sees the end of the connection before it runs on
+                        // the bytes (DoReceive completes the pipe), as with a poll and a recv.
+                        TransportLog.ConnectionReadFin(_logger, ConnectionId);
+                        break;
+                    }
+
+                    if (!await FlushReceivedAsync(input, receive))
+                    {
+                        break;
+                    }
+                }
+
+                if (!receive.Ended)
+                {
+                    continue;
+                }
+
+                switch (receive.EndResult)
+                {
+                    case 0:
+                        TransportLog.ConnectionReadFin(_logger, ConnectionId);
+                        return;
+                    case -Runtime.Native.Interop.Errno.ENOBUFS:
+                        // The loop's buffers ran out in a burst: read what is there into the pipe's own memory once.
+                        Loop.Counters.ReceiveBufferShortages++;
+                        if (!await ReceiveOnceAsync(input))
+                        {
+                            return;
+                        }
+
+                        break;
+                    case -Runtime.Native.Interop.Errno.ECANCELED when receive.CancelRequested && !_shutdown:
+                        // Canceled for backpressure (FlushReceivedAsync): the application has read since.
+                        break;
+                    case < 0:
+                        ThrowForErrno(receive.EndResult);
+                        break;
+                }
+
+                // Ended after bytes (the kernel may stop a multishot request at any time), or the cases above: go on.
+                if (!_shutdown)
+                {
+                    _socket.StartMultishotReceive(input);
+                }
+            }
+        }
+        finally
+        {
+            // Nothing more goes into the pipe; the request must have ended before the socket can be closed.
+            receive.Detach();
+            _socket.StopMultishotReceive();
+            while (receive.InFlight)
+            {
+                await receive.WaitAsync();
+            }
+        }
+    }
+
+    /// <summary>Flushes what the multishot receive put into the pipe; false when the application is done reading.</summary>
+    private async ValueTask<bool> FlushReceivedAsync(PipeWriter input, MultishotReceive receive)
+    {
+        ValueTask<FlushResult> flushTask = input.FlushAsync();
+        bool paused = !flushTask.IsCompleted;
+        if (paused)
+        {
+            // Over MaxReadBufferSize: stop receiving until the application reads. What completes meanwhile still goes
+            // into the pipe (a few buffers at most) and is flushed once it resumes.
+            TransportLog.ConnectionPause(_logger, ConnectionId);
+            _socket.StopMultishotReceive();
+        }
+
+        FlushResult result = await flushTask;
+        if (paused)
+        {
+            TransportLog.ConnectionResume(_logger, ConnectionId);
+        }
+
+        return !result.IsCompleted && !result.IsCanceled;
+    }
+
+    /// <summary>One readiness wait and direct recv into the pipe's memory; false at end of stream or when the application is done.</summary>
+    private async ValueTask<bool> ReceiveOnceAsync(PipeWriter input)
+    {
+        int ready = await _socket.WaitReadableAsync();
+        if (ready < 0)
+        {
+            ThrowForErrno(ready);
+        }
+
+        Memory<byte> buffer = input.GetMemory(MinAllocBufferSize);
+        int received = _socket.ReceiveNow(buffer);
+        if (received == -Runtime.Native.Interop.Errno.EAGAIN)
+        {
+            return true;
+        }
+
+        if (received == 0)
+        {
+            TransportLog.ConnectionReadFin(_logger, ConnectionId);
+            return false;
+        }
+
+        if (received < 0)
+        {
+            ThrowForErrno(received);
+        }
+
+        Loop.Counters.BytesReceived += received;
+        input.Advance(received);
+        FlushResult result = await input.FlushAsync();
+        return !result.IsCompleted && !result.IsCanceled;
     }
 
     private void ThrowForErrno(int negativeErrno)
