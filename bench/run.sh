@@ -10,7 +10,8 @@
 #                   answers, to compare p99 at equal load; pick R below the slowest server's maximum
 #   --db-options    appended to the database scenarios' connection string, e.g. 'Multiplexing=true'
 #   servers zokio-loop and zokio-threadpool: Zokio io_uring with ApplicationScheduling=Loop / ThreadPool
-#   (zokio itself runs the default, Adaptive); scenario 'upload' means upload-1mib and upload-20mib
+#   (zokio itself runs the default, Adaptive); zokio-poll: io_uring receiving with a readiness poll and a direct
+#   recv instead of multishot receives (ReceiveBuffers=0); scenario 'upload' means upload-1mib and upload-20mib
 #
 # Environment overrides (mostly for testing the harness itself):
 #   ZOKIO_BENCH_APP_DLL          run this app instead of building samples/WebApi
@@ -25,7 +26,7 @@ RESULTS_DIR="$BENCH_DIR/results"
 
 ALL_SCENARIOS=(plaintext plaintext-pipelined json echo-post h2c h2-tls grpc-unary many-connections connect-rate
                limited-conn grpc-stream h2c-post db queries-20 fortunes updates-20 upload-1mib upload-20mib ws-echo)
-ALL_SERVERS=(zokio zokio-epoll zokio-reuseport zokio-loop zokio-threadpool sockets nginx)
+ALL_SERVERS=(zokio zokio-epoll zokio-poll zokio-reuseport zokio-loop zokio-threadpool sockets nginx)
 DEFAULT_SERVERS=(zokio zokio-epoll sockets nginx)
 H2_SCENARIOS=" h2c h2-tls grpc-unary grpc-stream h2c-post "
 # nginx is the baseline only where it can serve the same bytes without an app behind it.
@@ -258,6 +259,7 @@ start_server() {
         case $server in
             zokio) ;;
             zokio-epoll) transport_args=(--Zokio:Backend=Epoll) ;;
+            zokio-poll) transport_args=(--Zokio:ReceiveBuffers=0) ;;
             # One SO_REUSEPORT listening socket per loop instead of the default one listener dealing round-robin;
             # the two differ only with more than one loop, so compare them with --unpinned.
             zokio-reuseport) transport_args=(--Zokio:ReusePort=true) ;;
