@@ -110,7 +110,7 @@ public class TracingTests
             meter.RecordObservableInstruments();
         }
 
-        Assert.Equal(17, values.Keys.Select(k => k.Instrument).Distinct().Count());
+        Assert.Equal(18, values.Keys.Select(k => k.Instrument).Distinct().Count());
         Assert.All(values.Keys.Select(k => k.Instrument).Distinct(), name => Assert.True(values.ContainsKey((name, 0)) && values.ContainsKey((name, 1)), $"{name} is not reported per loop."));
         Assert.True(values[("zokio.loop.iterations", 1)] >= 10, "Loop 1's ten timer waits are not in its own iterations.");
         Assert.True(values[("zokio.loop.iterations", 1)] > values[("zokio.loop.iterations", 0)], "The idle loop 0 iterated more than the busy loop 1: the tags are mixed up.");

@@ -21,10 +21,10 @@ public class MultishotReceiveTests : IClassFixture<LeakCheck>
 
     public static TheoryData<LoopBackendKind, int> Modes => new()
     {
-        { LoopBackendKind.IoUring, 256 },
+        { LoopBackendKind.IoUring, 128 },
         { LoopBackendKind.IoUring, 1 },
         { LoopBackendKind.IoUring, 0 },
-        { LoopBackendKind.Epoll, 256 },
+        { LoopBackendKind.Epoll, 128 },
     };
 
     [Theory, MemberData(nameof(Modes))]
@@ -43,8 +43,9 @@ public class MultishotReceiveTests : IClassFixture<LeakCheck>
             // poll + recv and starts it again. Without that path exercised this case proves nothing.
             Assert.True(shortages > 0, "The single receive buffer never ran out, so the ENOBUFS path was not exercised.");
         }
-        else
+        else if (backend == LoopBackendKind.Epoll || receiveBuffers == 0)
         {
+            // No multishot receive at all: nothing can run short. (With many buffers a burst still may: not asserted.)
             Assert.Equal(0, shortages);
         }
     }

@@ -36,6 +36,7 @@ public static class ZokioMetrics
         s_meter.CreateObservableCounter("zokio.loop.work_item_failures", () => PerLoop(l => l.Counters.WorkItemFailures), "{item}", "Work items that threw on a loop (logged; the loop went on).");
         s_meter.CreateObservableCounter("zokio.loop.handoffs", () => PerLoop(l => l.Counters.HandOffs), "{handoff}", "Times a blocked loop's I/O was handed to a new thread (adaptive scheduling).");
         s_meter.CreateObservableCounter("zokio.loop.steals", () => PerLoop(l => Volatile.Read(ref l.Counters.Steals)), "{item}", "Spawned tasks this loop took from a busy loop's queue (work stealing), counted on the thief.");
+        s_meter.CreateObservableCounter("zokio.loop.receive_buffer_shortages", () => PerLoop(l => l.Counters.ReceiveBufferShortages), "{event}", "Multishot receives the kernel ended because the loop's receive buffers were all in use (raise ReceiveBuffers if this climbs).");
         s_meter.CreateObservableUpDownCounter("zokio.memory.outstanding", () => PerLoop(l => l.MemoryPool.Outstanding), "{block}", "Pool blocks rented and not returned.");
         s_meter.CreateObservableCounter("zokio.memory.rented", () => PerLoop(l => l.MemoryPool.Rented), "{block}", "Pool blocks rented.");
         s_meter.CreateObservableUpDownCounter("zokio.memory.pinned", () => PerLoop(l => l.MemoryPool.SlabBytes), "By", "Pinned slab memory held by the pools.");

@@ -19,16 +19,16 @@ public class EventLoopGroupOptions
     public int RingEntries { get; set; } = 4096;
 
     /// <summary>
-    /// Receive buffers of 4 KiB per io_uring loop, shared by its connections: each connection then receives with one
+    /// Receive buffers of 16 KiB per io_uring loop, shared by its connections: each connection then receives with one
     /// multishot request, where the kernel picks a buffer only when bytes arrive (an idle connection holds none).
     /// A power of two from 1 to 32768, or 0 to wait for readiness and recv into the connection's own memory instead.
     /// </summary>
     /// <remarks>
-    /// Defaults to 256 (1 MiB per loop). A connection gives each buffer back as soon as its bytes are copied into its
-    /// input pipe; when a burst finds none free, that connection reads once with poll + recv and goes on. Kernels
-    /// before 6.0 and the epoll backend always use poll + recv.
+    /// Defaults to 128 (2 MiB per loop). A connection gives each buffer back as soon as its bytes are copied into its
+    /// input pipe; when a burst finds none free, that connection reads what is waiting with direct recv calls and goes
+    /// on. Kernels before 6.0 and the epoll backend always use poll + recv.
     /// </remarks>
-    public int ReceiveBuffers { get; set; } = 256;
+    public int ReceiveBuffers { get; set; } = 128;
 
     /// <summary>
     /// Pins loop <c>i</c> to the <c>i</c>-th CPU (modulo their count) of those this process may run on: its affinity

@@ -209,7 +209,7 @@ internal sealed partial class ZokioConnection
                         break;
                     }
 
-                    if (!await FlushReceivedAsync(input, receive))
+                    if (!await FlushReceivedAsync(input))
                     {
                         break;
                     }
@@ -226,9 +226,9 @@ internal sealed partial class ZokioConnection
                         TransportLog.ConnectionReadFin(_logger, ConnectionId);
                         return;
                     case -Runtime.Native.Interop.Errno.ENOBUFS:
-                        // The loop's buffers ran out in a burst: read what is there into the pipe's own memory once.
+                        // The loop's buffers ran out in a burst: read what is there into the pipe's own memory.
                         Loop.Counters.ReceiveBufferShortages++;
-                        if (!await ReceiveOnceAsync(input))
+                        if (!await ReceiveDirectlyAsync(input))
                         {
                             return;
                         }
@@ -261,8 +261,8 @@ internal sealed partial class ZokioConnection
         }
     }
 
-    /// <summary>Flushes what the multishot receive put into the pipe; false when the application is done reading.</summary>
-    private async ValueTask<bool> FlushReceivedAsync(PipeWriter input, MultishotReceive receive)
+    /// <summary>Flushes what was received into the pipe; false when the application is done reading.</summary>
+    private async ValueTask<bool> FlushReceivedAsync(PipeWriter input)
     {
         ValueTask<FlushResult> flushTask = input.FlushAsync();
         bool paused = !flushTask.IsCompleted;
@@ -283,37 +283,46 @@ internal sealed partial class ZokioConnection
         return !result.IsCompleted && !result.IsCanceled;
     }
 
-    /// <summary>One readiness wait and direct recv into the pipe's memory; false at end of stream or when the application is done.</summary>
-    private async ValueTask<bool> ReceiveOnceAsync(PipeWriter input)
+    /// <summary>
+    /// After ENOBUFS, which says bytes are waiting: reads them with direct recv calls into the pipe's own memory, as
+    /// poll + recv does, until the socket is drained (a short read or EAGAIN). A bulk transfer (an upload) keeps its
+    /// pace this way instead of paying a poll round trip each time the shared buffers run out. Returns false at end of
+    /// stream or when the application is done reading.
+    /// </summary>
+    private async ValueTask<bool> ReceiveDirectlyAsync(PipeWriter input)
     {
-        int ready = await _socket.WaitReadableAsync();
-        if (ready < 0)
+        while (true)
         {
-            ThrowForErrno(ready);
-        }
+            Memory<byte> buffer = input.GetMemory(MinAllocBufferSize);
+            int received = _socket.ReceiveNow(buffer);
+            if (received == -Runtime.Native.Interop.Errno.EAGAIN)
+            {
+                return true;
+            }
 
-        Memory<byte> buffer = input.GetMemory(MinAllocBufferSize);
-        int received = _socket.ReceiveNow(buffer);
-        if (received == -Runtime.Native.Interop.Errno.EAGAIN)
-        {
-            return true;
-        }
+            if (received == 0)
+            {
+                TransportLog.ConnectionReadFin(_logger, ConnectionId);
+                return false;
+            }
 
-        if (received == 0)
-        {
-            TransportLog.ConnectionReadFin(_logger, ConnectionId);
-            return false;
-        }
+            if (received < 0)
+            {
+                ThrowForErrno(received);
+            }
 
-        if (received < 0)
-        {
-            ThrowForErrno(received);
-        }
+            Loop.Counters.BytesReceived += received;
+            input.Advance(received);
+            if (!await FlushReceivedAsync(input))
+            {
+                return false;
+            }
 
-        Loop.Counters.BytesReceived += received;
-        input.Advance(received);
-        FlushResult result = await input.FlushAsync();
-        return !result.IsCompleted && !result.IsCanceled;
+            if (received < buffer.Length)
+            {
+                return true;
+            }
+        }
     }
 
     private void ThrowForErrno(int negativeErrno)
