@@ -162,20 +162,7 @@ internal sealed partial class ZokioConnection
 
             Loop.Counters.BytesReceived += received;
             input.Advance(received);
-            ValueTask<FlushResult> flushTask = input.FlushAsync();
-            bool paused = !flushTask.IsCompleted;
-            if (paused)
-            {
-                TransportLog.ConnectionPause(_logger, ConnectionId);
-            }
-
-            FlushResult result = await flushTask;
-            if (paused)
-            {
-                TransportLog.ConnectionResume(_logger, ConnectionId);
-            }
-
-            if (result.IsCompleted || result.IsCanceled)
+            if (!await FlushReceivedAsync(input))
             {
                 // The application is done reading.
                 break;
@@ -268,8 +255,9 @@ internal sealed partial class ZokioConnection
         bool paused = !flushTask.IsCompleted;
         if (paused)
         {
-            // Over MaxReadBufferSize: stop receiving until the application reads. What completes meanwhile still goes
-            // into the pipe (a few buffers at most) and is flushed once it resumes.
+            // Over MaxReadBufferSize: stop receiving until the application reads. A multishot receive is canceled (what
+            // completes meanwhile still goes into the pipe, a few buffers at most, and is flushed once it resumes); on
+            // the poll + recv path nothing is in flight and the receive loop simply waits here.
             TransportLog.ConnectionPause(_logger, ConnectionId);
             _socket.StopMultishotReceive();
         }
