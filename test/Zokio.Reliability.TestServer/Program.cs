@@ -16,8 +16,9 @@ using Zokio.Runtime.Loops;
 // for Kestrel's Sockets transport), plus --deny-syscall=NAME to run under a seccomp filter refusing that syscall.
 //
 // Talks to the test through lines: on stdout "listening PORT" once serving, "block-started on-loop=BOOL" when GET /block
-// starts, "handoffs=N" whenever zokio.loop.handoffs changes, and the log; on stdin "release" lets one blocked GET /block
-// return, "stop" (or the end of stdin) stops the host.
+// starts, "handoffs=N" whenever zokio.loop.handoffs changes, "starved" once every thread-pool thread is blocked, and the
+// log; on stdin "release" lets one blocked GET /block return, "starve" blocks every thread-pool thread (and keeps the
+// pool from adding any) until "feed", "stop" (or the end of stdin) stops the host.
 string? denied = args.FirstOrDefault(a => a.StartsWith("--deny-syscall=", StringComparison.Ordinal))?["--deny-syscall=".Length..];
 if (denied is not null)
 {
@@ -35,6 +36,7 @@ builder.WebHost.UseZokio();
 
 WebApplication app = builder.Build();
 using SemaphoreSlim release = new(0);
+ThreadPoolStarvation starvation = new();
 using ZokioMeterReader meter = new();
 
 app.MapGet("/fast/{id}", (string id) => id);
@@ -68,6 +70,15 @@ Thread commands = new(() =>
         if (line == "release")
         {
             release.Release();
+        }
+        else if (line == "starve")
+        {
+            starvation.Start();
+            Console.WriteLine("starved");
+        }
+        else if (line == "feed")
+        {
+            starvation.End();
         }
     }
 

@@ -107,4 +107,29 @@ public class HandOffTests
 
         await driver.AssertStoppedCleanlyAsync();
     }
+
+    [Theory, MemberData(nameof(Transports.Zokio), MemberType = typeof(Transports))]
+    public async Task A_loop_blocked_while_the_thread_pool_is_starved_is_still_handed_off(ServerTransport transport)
+    {
+        await using ChildServer server = await ChildServer.StartAsync(ChildServer.TransportArguments(transport, loops: 1, StallThresholdMs));
+        HandOffDriver driver = new(server, transport);
+        await server.RunAsync(async () =>
+        {
+            using CancellationTokenSource timeout = new(ReliabilityHost.Timeout);
+            // Served once, so Kestrel reads this connection's next request on the loop, where no thread-pool thread is needed.
+            using RawConnection blocker = (await driver.OpenServedAsync(1, timeout.Token))[0];
+            // Handlers blocking on the thread pool (where a handed-off loop's application work goes) can starve it. The
+            // stall detector must still see the next loop that blocks: a detector waiting for a pool thread would not.
+            await server.SendCommandAsync("starve");
+            await server.WaitForLineAsync(l => l == "starved", 0);
+            await blocker.SendAsync("GET /block HTTP/1.1\r\nHost: test\r\n\r\n", timeout.Token);
+            Assert.Equal("block-started on-loop=True", await server.WaitForLineAsync(l => l.StartsWith("block-started", StringComparison.Ordinal), 0));
+            await driver.WaitForHandOffAsync();
+
+            await server.SendCommandAsync("feed");
+            await driver.EndBlockAsync(blocker, timeout.Token);
+        });
+
+        await driver.AssertStoppedCleanlyAsync();
+    }
 }

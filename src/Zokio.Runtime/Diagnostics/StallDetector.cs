@@ -6,12 +6,18 @@ namespace Zokio.Runtime.Diagnostics;
 /// Watches a group's loops for application work that runs past the threshold (a blocking handler, or sync-over-async
 /// on the loop) and lets each loop react: report, and in adaptive mode hand its I/O to a new thread.
 /// </summary>
+/// <remarks>
+/// It runs on a thread of its own, not on a <see cref="Timer"/>: a timer's callback waits for a thread-pool thread, and
+/// handlers that block on the thread pool (where a handed-off loop's application work goes) can leave none, just when
+/// another loop blocks and needs handing off.
+/// </remarks>
 internal sealed class StallDetector : IDisposable
 {
     private readonly EventLoop[] _loops;
     private readonly long _thresholdMs;
     private readonly TimeSpan _period;
-    private Timer? _timer;
+    private readonly ManualResetEventSlim _stopping = new();
+    private Thread? _thread;
 
     public StallDetector(EventLoop[] loops, TimeSpan threshold)
     {
@@ -23,18 +29,26 @@ internal sealed class StallDetector : IDisposable
 
     public void Start()
     {
-        // A Timer callback runs on the thread pool, which a blocked loop does not hold up.
-        _timer = new Timer(static state => ((StallDetector)state!).Check(), this, _period, _period);
+        _thread = new Thread(Run) { IsBackground = true, Name = "zokio-stall-detector" };
+        _thread.Start();
     }
 
-    private void Check()
+    private void Run()
     {
-        long now = Environment.TickCount64;
-        foreach (EventLoop loop in _loops)
+        while (!_stopping.Wait(_period))
         {
-            loop.CheckForStall(now, _thresholdMs);
+            long now = Environment.TickCount64;
+            foreach (EventLoop loop in _loops)
+            {
+                loop.CheckForStall(now, _thresholdMs);
+            }
         }
     }
 
-    public void Dispose() => _timer?.Dispose();
+    public void Dispose()
+    {
+        _stopping.Set();
+        _thread?.Join();
+        _stopping.Dispose();
+    }
 }
