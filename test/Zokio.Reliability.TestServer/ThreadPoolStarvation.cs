@@ -7,6 +7,7 @@ namespace Zokio.Reliability.TestServer;
 internal sealed class ThreadPoolStarvation
 {
     private readonly ManualResetEventSlim _fed = new();
+    private int _minWorkers;
     private int _maxWorkers;
     private int _maxIo;
 
@@ -16,7 +17,7 @@ internal sealed class ThreadPoolStarvation
         ThreadPool.GetMaxThreads(out _maxWorkers, out _maxIo);
         // The pool refuses a maximum below the processor count or below its minimum, so the minimum comes down first.
         int workers = Environment.ProcessorCount;
-        ThreadPool.GetMinThreads(out _, out int minIo);
+        ThreadPool.GetMinThreads(out _minWorkers, out int minIo);
         if (!ThreadPool.SetMinThreads(workers, minIo) || !ThreadPool.SetMaxThreads(workers, _maxIo))
         {
             throw new InvalidOperationException($"The thread pool refused a maximum of {workers} workers.");
@@ -39,10 +40,12 @@ internal sealed class ThreadPoolStarvation
         }
     }
 
-    /// <summary>Lets the blocked workers go and gives the pool its old maximum back.</summary>
+    /// <summary>Lets the blocked workers go and gives the pool its old limits back.</summary>
     public void End()
     {
         _fed.Set();
         ThreadPool.SetMaxThreads(_maxWorkers, _maxIo);
+        ThreadPool.GetMinThreads(out _, out int minIo);
+        ThreadPool.SetMinThreads(_minWorkers, minIo);
     }
 }

@@ -18,8 +18,8 @@ namespace Zokio.Transport.Tests;
 /// The case this is for: with multishot receives, a ring can hold an unreaped completion with a connection's bytes
 /// when its thread blocks (application work that submits more than the SQ holds makes the kernel post completions that
 /// only the next reap dispatches). The successor must then leave that receive on the blocked ring, whose drain
-/// forwards the bytes, and start receiving on its own ring only after them; a receive moved at once would deliver the
-/// later bytes first.
+/// forwards the bytes, and start receiving on its own ring only after them. A receive moved at once would take the later
+/// bytes first, and the held ones would be lost: their forwarded completion carries the old submission's token.
 /// </remarks>
 public class HandOffReceiveTests : IClassFixture<LeakCheck>
 {
