@@ -32,10 +32,11 @@ internal static class MarkdownReport
         }
         md.AppendLine();
         md.AppendLine("req/s is the median over rounds, spread is min–max, ratio is median over the `sockets` median; " +
+            "round ratios are each round's req/s over `sockets`' in the same round, median (min–max); " +
             "p50/p99, CPU (% of one core) and peak RSS are medians.");
         md.AppendLine();
-        md.AppendLine("| scenario | server | req/s | spread | ratio to sockets | p50 ms | p99 ms | CPU % | RSS MiB | notes |");
-        md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        md.AppendLine("| scenario | server | req/s | spread | ratio to sockets | round ratios | p50 ms | p99 ms | CPU % | RSS MiB | notes |");
+        md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
 
         foreach (var s in summaries)
         {
@@ -60,6 +61,7 @@ internal static class MarkdownReport
                 Number(s.MedianRequestsPerSec, "N0"),
                 Spread(s),
                 Number(s.RatioTo(baseline), "0.00"),
+                s == baseline ? "–" : RoundRatios(s.RoundRatiosTo(baseline)),
                 Number(s.MedianP50Ms, "0.00"),
                 Number(s.MedianP99Ms, "0.00"),
                 Number(s.MedianCpuPercent, "0"),
@@ -82,6 +84,11 @@ internal static class MarkdownReport
         s.MinRequestsPerSec is { } min && s.MaxRequestsPerSec is { } max
             ? Inv($"{min:N0}–{max:N0}")
             : "–";
+
+    private static string RoundRatios(IReadOnlyList<double> ratios) =>
+        ratios.Count == 0
+            ? "–"
+            : Inv($"{ServerSummary.Median(ratios.Select(r => (double?)r)):0.00} ({ratios[0]:0.00}–{ratios[^1]:0.00})");
 
     private static string Number(double? value, string format) =>
         value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "–";

@@ -8,7 +8,7 @@ internal sealed record ServerSummary(
     string Scenario, string Server, int Runs, IReadOnlyList<string> Failures,
     double? MedianRequestsPerSec, double? MinRequestsPerSec, double? MaxRequestsPerSec,
     double? MedianP50Ms, double? MedianP99Ms, double? MedianCpuPercent, double? MedianPeakRssMib,
-    double? MedianRssPerConnectionKib)
+    double? MedianRssPerConnectionKib, IReadOnlyDictionary<int, double> RequestsPerSecByRound)
 {
     /// <summary>The baseline every ratio is taken against: Kestrel's stock Sockets transport.</summary>
     public const string BaselineServer = "sockets";
@@ -20,6 +20,21 @@ internal sealed record ServerSummary(
         MedianRequestsPerSec is { } mine && baseline?.MedianRequestsPerSec is { } theirs && theirs > 0
             ? mine / theirs
             : null;
+
+    /// <summary>
+    /// This server's req/s over the baseline's in each round both completed. The servers of a round run one after the
+    /// other within about a minute, so a round's ratio is untouched by the machine's slower drift, which moves every
+    /// server of one round alike and the medians of different rounds apart: their range says how far a ratio of medians
+    /// can be trusted.
+    /// </summary>
+    public IReadOnlyList<double> RoundRatiosTo(ServerSummary? baseline) =>
+        baseline is null
+            ? []
+            : RequestsPerSecByRound
+                .Where(round => baseline.RequestsPerSecByRound.TryGetValue(round.Key, out var theirs) && theirs > 0)
+                .Select(round => round.Value / baseline.RequestsPerSecByRound[round.Key])
+                .Order()
+                .ToList();
 
     /// <summary>Median p99 latency over the baseline's median p99 in the same scenario, when both exist: above 1 is slower.</summary>
     public double? P99RatioTo(ServerSummary? baseline) =>
@@ -58,10 +73,11 @@ internal sealed record ServerSummary(
             Median(rps.Select(v => (double?)v)), rps.Count > 0 ? rps.Min() : null, rps.Count > 0 ? rps.Max() : null,
             Median(ok.Select(r => r.LatencyP50Ms)), Median(ok.Select(r => r.LatencyP99Ms)),
             Median(ok.Select(r => r.CpuPercent)), Median(ok.Select(r => r.PeakRssMib)),
-            Median(ok.Select(r => r.Extra is { } e && e.TryGetValue("rss_per_connection_kib", out var v) ? v : (double?)null)));
+            Median(ok.Select(r => r.Extra is { } e && e.TryGetValue("rss_per_connection_kib", out var v) ? v : (double?)null)),
+            ok.Where(r => r.RequestsPerSec is not null).ToDictionary(r => r.Round, r => r.RequestsPerSec!.Value));
     }
 
-    private static double? Median(IEnumerable<double?> values)
+    public static double? Median(IEnumerable<double?> values)
     {
         var sorted = values.OfType<double>().Order().ToList();
         if (sorted.Count == 0)

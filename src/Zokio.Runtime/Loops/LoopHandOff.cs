@@ -87,7 +87,7 @@ internal sealed class LoopHandOff(EventLoop loop, ILogger logger, bool handOffWh
         catch (Exception ex)
         {
             // No thread to take over (out of memory, a thread limit): the blocked thread keeps its loop when its work
-            // returns. Thrown on, this would escape the stall detector's timer callback and end the process.
+            // returns. Thrown on, this would escape the stall detector's thread and end the process.
             FailTakeOver(owner, ex);
         }
     }
