@@ -669,6 +669,22 @@ close_idle_connections() {
 
 # --- one measured run ----------------------------------------------------------------------------
 
+# Prints "STEAL TOTAL": the ticks the hypervisor ran other guests on the server's CPU instead of this machine (the steal column
+# of /proc/stat) and all its ticks; the server's core when pinned, every CPU otherwise. Steal is host noise made
+# visible: the run lost that share of its core to another machine, and such a host usually slows the rest down too.
+steal_ticks() {
+    local cpu=cpu fields
+    ((PINNED)) && cpu=cpu0
+    read -r -a fields < <(grep -m1 "^$cpu " /proc/stat)
+    # user nice system idle iowait irq softirq steal
+    echo "${fields[8]} $((fields[1] + fields[2] + fields[3] + fields[4] + fields[5] + fields[6] + fields[7] + fields[8]))"
+}
+
+# Adds "key": number $2 to the JSON object in extra (run_one's).
+add_extra() {
+    [[ $extra == "{}" ]] && extra="{\"$1\":$2}" || extra="${extra%\}},\"$1\":$2}"
+}
+
 # Runs scenario $1 on server $2 for round $3 and appends one JSON object to RUNS_FILE.
 run_one() {
     local scenario=$1 server=$2 round=$3
@@ -676,7 +692,7 @@ run_one() {
     local out="$RUN_TMP/$tag.load.txt"
     FAIL_REASON=""
     L_RPS="" L_P50_MS="" L_P99_MS="" L_ERRORS_JSON="{}"
-    local cpu="" peak_rss="" extra="{}"
+    local cpu="" steal="" peak_rss="" extra="{}"
 
     if measure "$scenario" "$server" "$tag" "$out"; then
         report_line "$scenario" "$server" "$round" ok
@@ -688,9 +704,8 @@ run_one() {
 
     local ok=true failure=null
     [[ -z $FAIL_REASON ]] || { ok=false; failure=$(json_str "$FAIL_REASON"); }
-    if [[ -n $RATE ]]; then
-        [[ $extra == "{}" ]] && extra="{\"target_rps\":$RATE}" || extra="${extra%\}},\"target_rps\":$RATE}"
-    fi
+    [[ -z $steal ]] || add_extra steal_percent "$steal"
+    [[ -z $RATE ]] || add_extra target_rps "$RATE"
     printf '{"scenario":"%s","server":"%s","round":%d,"ok":%s,"failure":%s,"requests_per_sec":%s,"latency_p50_ms":%s,"latency_p99_ms":%s,"errors":%s,"cpu_percent":%s,"peak_rss_mib":%s,"extra":%s}\n' \
         "$(scenario_label "$scenario")" "$server" "$round" "$ok" "$failure" "$(json_num "$L_RPS")" "$(json_num "$L_P50_MS")" \
         "$(json_num "$L_P99_MS")" "$L_ERRORS_JSON" "$(json_num "$cpu")" "$(json_num "$peak_rss")" "$extra" >>"$RUNS_FILE"
@@ -727,13 +742,16 @@ measure() {
         rss_conns=$(mem_kb VmRSS "$SERVER_PID")
     fi
 
-    local ticks0 ticks1 t0 t1
+    local ticks0 ticks1 t0 t1 steal0 steal1
     ticks0=$(cpu_ticks "$SERVER_PID")
+    read -r -a steal0 < <(steal_ticks)
     t0=$(date +%s%N)
     run_load "$scenario" "$DURATION" "$out" || true  # judged by its summary, not its exit code
     t1=$(date +%s%N)
     ticks1=$(cpu_ticks "$SERVER_PID")
+    read -r -a steal1 < <(steal_ticks)
     cpu=$(awk -v d="$((ticks1 - ticks0))" -v hz="$CLK_TCK" -v ns="$((t1 - t0))" 'BEGIN { printf "%.1f", (d / hz) / (ns / 1e9) * 100 }')
+    steal=$(awk -v s="$((steal1[0] - steal0[0]))" -v t="$((steal1[1] - steal0[1]))" 'BEGIN { printf "%.1f", (t > 0 ? s / t * 100 : 0) }')
     peak_rss=$(awk -v kb="$(mem_kb VmHWM "$SERVER_PID")" 'BEGIN { printf "%.1f", kb / 1024 }')
 
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -758,8 +776,8 @@ measure() {
 report_line() {
     local scenario=$1 server=$2 round=$3 status=$4
     if [[ $status == ok ]]; then
-        printf '  %-20s %-12s round %d: %10s req/s  p50 %8s ms  p99 %8s ms  cpu %5s%%  rss %6s MiB\n' \
-            "$scenario" "$server" "$round" "$L_RPS" "$L_P50_MS" "$L_P99_MS" "$cpu" "$peak_rss"
+        printf '  %-20s %-12s round %d: %10s req/s  p50 %8s ms  p99 %8s ms  cpu %5s%%  steal %4s%%  rss %6s MiB\n' \
+            "$scenario" "$server" "$round" "$L_RPS" "$L_P50_MS" "$L_P99_MS" "$cpu" "$steal" "$peak_rss"
     else
         printf '  %-20s %-12s round %d: FAILED: %s\n' "$scenario" "$server" "$round" "$FAIL_REASON"
     fi

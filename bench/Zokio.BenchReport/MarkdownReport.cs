@@ -6,6 +6,9 @@ namespace Zokio.BenchReport;
 /// <summary>The scenario × server table that run.sh prints and writes to results/latest.md.</summary>
 internal static class MarkdownReport
 {
+    // Below this the hypervisor's steal is within what an idle host shows too.
+    private const double NotableStealPercent = 1.0;
+
     public static string Render(BenchResults results, IReadOnlyList<ServerSummary> summaries)
     {
         var config = results.Config;
@@ -49,6 +52,10 @@ internal static class MarkdownReport
             if (config.Rate is not null && s.Server != ServerSummary.BaselineServer && s.P99RatioTo(baseline) is { } p99Ratio)
             {
                 notes.Add(Inv($"p99 {p99Ratio:0.00}× sockets'"));
+            }
+            if (s.MaxStealPercent is { } steal && steal >= NotableStealPercent)
+            {
+                notes.Add(Inv($"host stole up to {steal:0.0} % of the server's core"));
             }
             if (s.MedianRssPerConnectionKib is { } perConn)
             {

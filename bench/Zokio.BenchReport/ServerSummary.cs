@@ -8,7 +8,7 @@ internal sealed record ServerSummary(
     string Scenario, string Server, int Runs, IReadOnlyList<string> Failures,
     double? MedianRequestsPerSec, double? MinRequestsPerSec, double? MaxRequestsPerSec,
     double? MedianP50Ms, double? MedianP99Ms, double? MedianCpuPercent, double? MedianPeakRssMib,
-    double? MedianRssPerConnectionKib, IReadOnlyDictionary<int, double> RequestsPerSecByRound)
+    double? MedianRssPerConnectionKib, double? MaxStealPercent, IReadOnlyDictionary<int, double> RequestsPerSecByRound)
 {
     /// <summary>The baseline every ratio is taken against: Kestrel's stock Sockets transport.</summary>
     public const string BaselineServer = "sockets";
@@ -73,9 +73,12 @@ internal sealed record ServerSummary(
             Median(rps.Select(v => (double?)v)), rps.Count > 0 ? rps.Min() : null, rps.Count > 0 ? rps.Max() : null,
             Median(ok.Select(r => r.LatencyP50Ms)), Median(ok.Select(r => r.LatencyP99Ms)),
             Median(ok.Select(r => r.CpuPercent)), Median(ok.Select(r => r.PeakRssMib)),
-            Median(ok.Select(r => r.Extra is { } e && e.TryGetValue("rss_per_connection_kib", out var v) ? v : (double?)null)),
+            Median(ok.Select(r => Extra(r, "rss_per_connection_kib"))),
+            ok.Select(r => Extra(r, "steal_percent")).Max(),
             ok.Where(r => r.RequestsPerSec is not null).ToDictionary(r => r.Round, r => r.RequestsPerSec!.Value));
     }
+
+    private static double? Extra(BenchRun run, string key) => run.Extra is { } extra && extra.TryGetValue(key, out var value) ? value : null;
 
     public static double? Median(IEnumerable<double?> values)
     {
