@@ -39,7 +39,11 @@ H2C_POST_BYTES=65536
 
 ROUNDS=3
 DURATION=10
-WARMUP=5
+# Not the protocol's 5 s: even with no call-counting delay (below), a .NET server pinned to one core under h2load still
+# promoted 280-780 methods to tier 1 between 5 s and 10 s of load (h2c, h2-tls; Zokio and Sockets alike), its JIT
+# thread sharing the core with the server, and fewer than 20 from 10 s to 20 s. A 5 s warm-up left that compiling in
+# the measured window.
+WARMUP=10
 PINNED=1
 SERVERS=("${DEFAULT_SERVERS[@]}")
 SCENARIOS=()
@@ -57,7 +61,7 @@ APP_DLL=${ZOKIO_BENCH_APP_DLL:-}
 # Tiered compilation on one core under load: with the runtime's call-counting delay (100 ms) a server kept promoting
 # methods to tier 1 for 20-30 s under h2load, so a 5 s warm-up measured half-jitted Kestrel (h2c rose 2-3x during
 # the first 30 s, on Sockets and Zokio alike). With no delay every .NET server reaches its steady state within the
-# warm-up; it changes when the runtime tiers up, not the code it ends with. 100 restores the runtime's default.
+# 10 s warm-up; it changes when the runtime tiers up, not the code it ends with. 100 restores the runtime's default.
 CALL_COUNTING_DELAY_MS=${ZOKIO_BENCH_CALL_COUNTING_DELAY_MS:-0}
 
 READY_TIMEOUT_S=30
