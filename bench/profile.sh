@@ -6,7 +6,7 @@
 # Usage: bench/profile.sh SERVER LOAD [SECONDS]
 #   SERVER  zokio | zokio-epoll | zokio-loop | zokio-threadpool | sockets
 #   LOAD    plaintext | connect-rate | limited-conn | h2c | h2-tls | grpc-unary | db | fortunes
-#   SECONDS recorded (default 10), after a 5 s warm-up
+#   SECONDS recorded (default 10), after a 10 s warm-up (ZOKIO_PROFILE_WARMUP; as run.sh, so the JIT is done)
 # Environment: ZOKIO_DB (a connection string, for db and fortunes; bench/db/setup.sh prints one).
 # Writes bench/results/tmp/profile-SERVER-LOAD.{txt,data}; prints the summary.
 set -euo pipefail
@@ -51,7 +51,7 @@ server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf -o /dev/null $H1/plaintext && break; sleep 0.2; done
 
-total=$((SECONDS_RECORDED + ${ZOKIO_PROFILE_WARMUP:-5}))
+total=$((SECONDS_RECORDED + ${ZOKIO_PROFILE_WARMUP:-10}))
 grpc_frame="$OUT.grpc.bin"
 printf '\x00\x00\x00\x00\x07\x0a\x05world' >"$grpc_frame"
 case $LOAD in
@@ -67,7 +67,7 @@ case $LOAD in
     *) echo "profile.sh: unknown load $LOAD" >&2; exit 2 ;;
 esac
 load=$!
-sleep "${ZOKIO_PROFILE_WARMUP:-5}"
+sleep "${ZOKIO_PROFILE_WARMUP:-10}"
 perf record -e cpu-clock -F 2999 -g -p $server -o "$OUT.data" -- sleep "$SECONDS_RECORDED" 2>/dev/null >/dev/null
 wait $load
 
