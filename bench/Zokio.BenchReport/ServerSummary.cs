@@ -23,9 +23,9 @@ internal sealed record ServerSummary(
 
     /// <summary>
     /// This server's req/s over the baseline's in each round both completed. The servers of a round run one after the
-    /// other within about a minute, so a round's ratio is untouched by the machine's slower drift, which moves every
-    /// server of one round alike and the medians of different rounds apart: their range says how far a ratio of medians
-    /// can be trusted.
+    /// other within about a minute, so drift of the machine slower than that cancels out of a round's ratio, though it
+    /// moves the medians of different rounds apart; faster drift does not, and the ratios' range shows how much of it
+    /// there was, so how far a ratio of medians can be trusted.
     /// </summary>
     public IReadOnlyList<double> RoundRatiosTo(ServerSummary? baseline) =>
         baseline is null
