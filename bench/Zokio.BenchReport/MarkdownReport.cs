@@ -68,7 +68,7 @@ internal static class MarkdownReport
                 Number(s.MedianRequestsPerSec, "N0"),
                 Spread(s),
                 Number(s.RatioTo(baseline), "0.00"),
-                s == baseline ? "–" : RoundRatios(s.RoundRatiosTo(baseline)),
+                s.Server == ServerSummary.BaselineServer ? "–" : RoundRatios(s.RoundRatiosTo(baseline)),
                 Number(s.MedianP50Ms, "0.00"),
                 Number(s.MedianP99Ms, "0.00"),
                 Number(s.MedianCpuPercent, "0"),
