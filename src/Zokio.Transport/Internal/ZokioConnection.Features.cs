@@ -28,9 +28,9 @@ internal sealed partial class ZokioConnection :
     /// </summary>
     Socket IConnectionSocketFeature.Socket => _socketView ??= new Socket(new SafeSocketHandle(_socket.Fd, ownsHandle: false));
 
-    private FeatureCollection CreateFeatures()
+    private ConnectionFeatureCollection CreateFeatures()
     {
-        FeatureCollection features = new(initialCapacity: 8);
+        ConnectionFeatureCollection features = new();
         features.Set<IConnectionIdFeature>(this);
         features.Set<IConnectionTransportFeature>(this);
         features.Set<IConnectionItemsFeature>(this);
