@@ -5,7 +5,7 @@
 #
 # Usage: bench/profile.sh SERVER LOAD [SECONDS]
 #   SERVER  zokio | zokio-epoll | zokio-loop | zokio-threadpool | sockets
-#   LOAD    plaintext | json | connect-rate | limited-conn | h2c | h2-tls | grpc-unary | db | fortunes
+#   LOAD    plaintext | plaintext-pipelined | json | connect-rate | limited-conn | h2c | h2-tls | grpc-unary | db | fortunes
 #   SECONDS recorded (default 10), after a 10 s warm-up (ZOKIO_PROFILE_WARMUP; as run.sh, so the JIT is done)
 # Environment: ZOKIO_DB (a connection string, for db and fortunes; bench/db/setup.sh prints one).
 # Writes bench/results/tmp/profile-SERVER-LOAD.{txt,data}; prints the summary.
@@ -56,6 +56,7 @@ grpc_frame="$OUT.grpc.bin"
 printf '\x00\x00\x00\x00\x07\x0a\x05world' >"$grpc_frame"
 case $LOAD in
     plaintext) taskset -c 1 wrk -t1 -c256 -d${total}s $H1/plaintext >"$OUT.load.txt" & ;;
+    plaintext-pipelined) taskset -c 1 wrk -t1 -c256 -d${total}s -s "$BENCH_DIR/pipeline.lua" $H1/plaintext -- 16 >"$OUT.load.txt" & ;;
     json) taskset -c 1 wrk -t1 -c256 -d${total}s $H1/json >"$OUT.load.txt" & ;;
     connect-rate) taskset -c 1 wrk -t1 -c64 -d${total}s -H 'Connection: close' $H1/plaintext >"$OUT.load.txt" & ;;
     limited-conn) taskset -c 1 wrk -t1 -c256 -d${total}s -s "$BENCH_DIR/wrk/limited-conn.lua" $H1/plaintext -- 10 >"$OUT.load.txt" & ;;
