@@ -63,16 +63,6 @@ internal sealed unsafe class NativeSocketBuffers : IDisposable
         return total;
     }
 
-    /// <summary>Pins one segment for a plain send; returns its address.</summary>
-    public nint PinSingle(ReadOnlyMemory<byte> segment)
-    {
-        ReleasePins();
-        MemoryHandle pin = segment.Pin();
-        _pins[0] = pin;
-        _pinned = 1;
-        return (nint)pin.Pointer;
-    }
-
     /// <summary>Drops the pins of the last send; call once the kernel is done with it.</summary>
     public void ReleasePins()
     {

@@ -105,28 +105,16 @@ internal sealed class LoopSocket : IDisposable
     }
 
     /// <summary>
-    /// Sends as much of <paramref name="buffers"/> as one send, or one sendmsg of up to
-    /// <see cref="NativeSocketBuffers.MaxIoVectors"/> segments, takes: bytes sent, which may be fewer than offered, or -errno.
+    /// Sends as much of <paramref name="buffers"/> as one sendmsg takes (up to <see cref="NativeSocketBuffers.MaxIoVectors"/>
+    /// segments): bytes sent, which may be fewer than offered, or -errno.
     /// </summary>
     public ValueTask<int> SendAsync(in ReadOnlySequence<byte> buffers)
     {
         Debug.Assert(Loop.IsOnLoopThread);
-        NativeSocketBuffers native = _buffers ??= Loop.RentSocketBuffers();
-        if (buffers.IsSingleSegment)
-        {
-            // One segment, as most responses are: a plain send spares the kernel copying and checking a msghdr and its
-            // iovec (io_msg_copy_hdr and the iovec import: 0.7 % of the core under wrk plaintext).
-            _write.Kind = IoOperationKind.Send;
-            _write.Address = native.PinSingle(buffers.First);
-            _write.Length = buffers.First.Length;
-        }
-        else
-        {
-            native.PrepareSend(buffers);
-            _write.Kind = IoOperationKind.SendMessage;
-            _write.Address = native.MessageAddress;
-        }
-
+        _buffers ??= Loop.RentSocketBuffers();
+        _buffers.PrepareSend(buffers);
+        _write.Kind = IoOperationKind.SendMessage;
+        _write.Address = _buffers.MessageAddress;
         _write.Flags = 0;
         return _write.SubmitAsync(Loop.IoBackend);
     }
