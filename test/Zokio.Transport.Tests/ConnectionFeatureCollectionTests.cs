@@ -46,9 +46,10 @@ public class ConnectionFeatureCollectionTests
         Assert.Equal(new[] { typeof(IConnectionCompleteFeature) }, features.Select(pair => pair.Key));
         Assert.Equal(4, features.Revision);
 
-        // Removing what is not there changes nothing but the revision, as FeatureCollection.
+        // Removing what is not there changes nothing, the revision included, as in FeatureCollection.
         features.Set<IConnectionHeartbeatFeature>(null);
         Assert.Single(features);
+        Assert.Equal(4, features.Revision);
         Assert.Throws<ArgumentNullException>(() => features[null!]);
     }
 

@@ -39,13 +39,16 @@ internal sealed class ConnectionFeatureCollection : IFeatureCollection
             int index = IndexOf(key);
             if (value is null)
             {
-                if (index >= 0)
+                if (index < 0)
                 {
-                    // Order carries no meaning: the last entry fills the gap.
-                    _count--;
-                    _features[index] = _features[_count];
-                    _features[_count] = default;
+                    // Nothing to remove: the revision stays, as FeatureCollection's.
+                    return;
                 }
+
+                // Order carries no meaning: the last entry fills the gap.
+                _count--;
+                _features[index] = _features[_count];
+                _features[_count] = default;
             }
             else if (index >= 0)
             {

@@ -55,16 +55,19 @@ internal sealed partial class ZokioConnection
         {
             // If Shutdown() already ran, it is the reason the receive loop ended.
             Exception? reason = _shutdownReason ?? error;
-            if (Loop.ApplicationScheduler == PipeScheduler.ThreadPool)
+            if (Loop.ApplicationScheduler == PipeScheduler.ThreadPool || reason is not null)
             {
+                // As on the Sockets transport. After a reset a pending body read must fail with the reset, not with the
+                // RequestAborted cancellation that ConnectionClosed starts on the thread pool: completing the input
+                // first leaves that cancellation nothing to win against.
                 Input.Complete(reason);
                 FireConnectionClosed();
             }
             else
             {
-                // Kestrel learns the connection ended before it can see the last bytes: with a request and the client's
-                // FIN read together, the request must not start answering on the thread pool (where Kestrel parses a
-                // connection's first request) while the loop is still getting to the FIN.
+                // A clean FIN: Kestrel learns the connection ended before it can see the last bytes. With a request and
+                // the client's FIN read together, the request must not start answering on the thread pool (where Kestrel
+                // parses a connection's first request) while the loop is still getting to the FIN.
                 FireConnectionClosed();
                 Input.Complete(reason);
             }
