@@ -16,6 +16,7 @@ REPO_DIR=$(dirname "$BENCH_DIR")
 SERVER=${1:?usage: bench/profile.sh SERVER LOAD [SECONDS]}
 LOAD=${2:?usage: bench/profile.sh SERVER LOAD [SECONDS]}
 SECONDS_RECORDED=${3:-10}
+WARMUP_S=${ZOKIO_PROFILE_WARMUP:-10}
 APP_DLL="$REPO_DIR/samples/WebApi/bin/Release/net10.0/WebApi.dll"
 OUT="$BENCH_DIR/results/tmp/profile-$SERVER-$LOAD"
 H1=http://127.0.0.1:18080
@@ -51,7 +52,7 @@ server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf -o /dev/null $H1/plaintext && break; sleep 0.2; done
 
-total=$((SECONDS_RECORDED + ${ZOKIO_PROFILE_WARMUP:-10}))
+total=$((SECONDS_RECORDED + WARMUP_S))
 grpc_frame="$OUT.grpc.bin"
 printf '\x00\x00\x00\x00\x07\x0a\x05world' >"$grpc_frame"
 case $LOAD in
@@ -69,7 +70,7 @@ case $LOAD in
     *) echo "profile.sh: unknown load $LOAD" >&2; exit 2 ;;
 esac
 load=$!
-sleep "${ZOKIO_PROFILE_WARMUP:-10}"
+sleep "$WARMUP_S"
 perf record -e cpu-clock -F 2999 -g -p $server -o "$OUT.data" -- sleep "$SECONDS_RECORDED" 2>/dev/null >/dev/null
 wait $load
 
