@@ -135,6 +135,16 @@ internal sealed partial class ZokioConnection
                             break;
                         }
 
+                        if (more < 0 && more != -Runtime.Native.Interop.Errno.EAGAIN)
+                        {
+                            // A reset (or another error) behind the bytes: they go to the application first, as a
+                            // later recv would deliver them, then the error ends the receive. Read as "no more
+                            // bytes", a reset became a FIN on io_uring and an endless wait on epoll.
+                            Loop.Counters.BytesReceived += received;
+                            input.Advance(received);
+                            ThrowForErrno(more);
+                        }
+
                         received += Math.Max(more, 0);
                     }
 
