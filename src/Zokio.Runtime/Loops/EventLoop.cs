@@ -4,6 +4,8 @@ using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;
 using Zokio.Runtime.Diagnostics;
 using Zokio.Runtime.Epoll;
+using Zokio.Runtime.Io;
+using Zokio.Runtime.Io.Operations;
 using Zokio.Runtime.IoUring;
 using Zokio.Runtime.Memory;
 using Zokio.Runtime.Native;
@@ -529,7 +531,7 @@ public sealed partial class EventLoop : PipeScheduler
 
     private void CompleteForwarded(ForwardedCompletion completion)
     {
-        (OperationToken token, int result, bool more, byte[]? received) = completion;
+        (OperationToken token, IoResult result, bool more, byte[]? received) = completion;
         if (_operations.Resolve(token) is not { } operation)
         {
             // A stale copy of a wait that was re-issued on this thread's backend.
@@ -546,7 +548,7 @@ public sealed partial class EventLoop : PipeScheduler
             }
         }
 
-        if (result == -Native.Interop.Errno.ECANCELED && !operation.CancelRequested)
+        if (result.IsCanceled && !operation.CancelRequested)
         {
             // Canceled by the drain, not by its owner: it did nothing, so it continues here.
             IoBackend.Submit(operation);
@@ -554,6 +556,6 @@ public sealed partial class EventLoop : PipeScheduler
         }
 
         operation.InFlight = false;
-        operation.OnCompleted(result);
+        operation.Complete(result);
     }
 }

@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using Zokio.Runtime.Io;
+using Zokio.Runtime.Io.Operations;
 using Zokio.Runtime.Loops;
 using Zokio.Runtime.Native;
 
@@ -31,19 +33,18 @@ public sealed partial class LoopSocket
     {
         _sendBuffers ??= Loop.RentSocketBuffers();
         _sendBuffers.PrepareSend(buffers);
-        _write.Kind = IoOperationKind.SendMessage;
-        _write.Address = _sendBuffers.MessageAddress;
-        _write.Flags = 0;
-        int sent = await _write.SubmitAsync(Loop.IoBackend);
+        _send ??= new SendMessageOperation { Fd = Fd };
+        IoResult result = await _send.SendAsync(_sendBuffers, Loop.IoBackend);
         ReleaseSendBuffers();
-        if (sent <= 0)
+        if (!result.Succeeded || result.Value == 0)
         {
             // 0 bytes for a non-empty buffer means the socket can take no more: a broken pipe.
-            throw sent == -Interop.Errno.ECANCELED && _canceled
-                ? new SocketException((int)SocketError.OperationAborted)
-                : Interop.Errno.ToSocketException(sent == 0 ? -Interop.Errno.EPIPE : sent);
+            throw result.IsCanceled && _canceled ? new SocketException((int)SocketError.OperationAborted)
+                : result.Succeeded ? IoResult.Failure(Interop.Errno.EPIPE).ToSocketException()
+                : result.ToSocketException();
         }
 
+        int sent = result.Value;
         Loop.Counters.BytesSent += sent;
         return sent;
     }
@@ -56,7 +57,7 @@ public sealed partial class LoopSocket
     public unsafe int TrySend(ReadOnlySequence<byte> buffers)
     {
         ThrowIfNotOnLoop();
-        Debug.Assert(!_write.InFlight);
+        Debug.Assert(_send is not { InFlight: true });
         if (_closed || buffers.IsEmpty)
         {
             return 0;
