@@ -220,7 +220,7 @@ internal sealed class BenchDriver(BenchOptions options, BenchEnvironment environ
         }
         var output = RunFile(tag, "validate.txt");
         using var client = ChildProcess.Start(
-            [.. LoadPin, "dotnet", _clientDll, "validate", test, $"http://127.0.0.1:{environment.H1Port}", _dbConnection ?? ""], output);
+            [.. LoadPin, "dotnet", _clientDll, "validate", test, environment.UrlOf(Endpoint.Http1, ""), _dbConnection ?? ""], output);
         await client.WaitForExitAsync(cancel);
         if (client.ExitCode == 0)
         {

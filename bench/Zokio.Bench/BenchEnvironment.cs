@@ -10,6 +10,14 @@ internal sealed record BenchEnvironment(
 
     public string ResultsDir => Path.Combine(BenchDir, "results");
 
+    /// <summary>The URL of <paramref name="path"/> on one of the server's endpoints, all on loopback.</summary>
+    public string UrlOf(Endpoint endpoint, string path) => endpoint switch
+    {
+        Endpoint.H2c => $"http://127.0.0.1:{H2cPort}{path}",
+        Endpoint.H2Tls => $"https://127.0.0.1:{TlsPort}{path}",
+        _ => $"http://127.0.0.1:{H1Port}{path}",
+    };
+
     public static BenchEnvironment FromProcess() => new(
         FindBenchDir(),
         Integer("ZOKIO_BENCH_H1_PORT", 18080, 1, 65535),

@@ -23,7 +23,7 @@ internal sealed class IdleConnections(BenchEnvironment environment, string[] pin
             var n = Math.Min(Batch, total - opened);
             _batches.Add(ChildProcess.Start(
                 [.. pin, "wrk", "-t1", $"-c{n}", "-d1h", "--timeout", "30s", "-s", Path.Combine(environment.BenchDir, "wrk", "idle.lua"),
-                 $"http://127.0.0.1:{environment.H1Port}/plaintext", "--", $"{n}"],
+                 environment.UrlOf(Endpoint.Http1, "/plaintext"), "--", $"{n}"],
                 $"{outputPrefix}.{_batches.Count}"));
             opened += n;
             var deadline = DateTime.UtcNow + s_batchTimeout;

@@ -33,7 +33,6 @@ internal sealed class LoadRunner(BenchEnvironment environment, int? rate, string
 
     public (List<string> Argv, Dictionary<string, string> Environment) Command(LoadSpec load, int seconds, string outputPath)
     {
-        var probes = new ProbeClient(environment, inputsDir);
         var env = new Dictionary<string, string>();
         List<string> argv;
         switch (load)
@@ -44,17 +43,17 @@ internal sealed class LoadRunner(BenchEnvironment environment, int? rate, string
                 if (rate is { } r)
                 {
                     env["ZOKIO_BENCH_SCRIPT"] = script;
-                    env["ZOKIO_BENCH_RATE"] = r.ToString(CultureInfo.InvariantCulture);
+                    env["ZOKIO_BENCH_RATE"] = $"{r}";
                     script = Path.Combine(environment.BenchDir, "wrk", "fixed-rate.lua");
                 }
-                argv.AddRange(["-s", script, probes.UrlOf(Endpoint.Http1, wrk.Path).ToString()]);
+                argv.AddRange(["-s", script, environment.UrlOf(Endpoint.Http1, wrk.Path)]);
                 if (wrk.ScriptArgs.Length > 0)
                 {
                     argv.AddRange(["--", .. wrk.ScriptArgs]);
                 }
                 break;
             case H2Load h2:
-                argv = ["h2load", $"-c{h2.Clients}", $"-m{h2.Streams}", "-t1", "-D", seconds.ToString(CultureInfo.InvariantCulture)];
+                argv = ["h2load", $"-c{h2.Clients}", $"-m{h2.Streams}", "-t1", "-D", $"{seconds}"];
                 if (rate is { } perSecond)
                 {
                     argv.Add(string.Create(CultureInfo.InvariantCulture, $"--rps={(double)perSecond / h2.Clients:0.000}"));
@@ -68,17 +67,18 @@ internal sealed class LoadRunner(BenchEnvironment environment, int? rate, string
                 {
                     argv.AddRange(["-H", "content-type: application/grpc", "-H", "te: trailers"]);
                 }
-                argv.Add(probes.UrlOf(h2.Endpoint, h2.Path).ToString());
+                argv.Add(environment.UrlOf(h2.Endpoint, h2.Path));
                 break;
             case WebSocketEchoLoad ws:
                 // Inline socket completions: the client's continuations run on .NET's epoll thread instead of hopping to
                 // the thread pool, which lets one core drive more messages (the server must be the bottleneck).
                 env["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
-                argv = ["dotnet", clientDll, "ws-echo", $"ws://127.0.0.1:{environment.H1Port}/ws", "--connections", $"{ws.Connections}",
-                        "--duration", seconds.ToString(CultureInfo.InvariantCulture), "--message-bytes", $"{ws.MessageBytes}"];
+                var url = environment.UrlOf(Endpoint.Http1, "/ws").Replace("http://", "ws://", StringComparison.Ordinal);
+                argv = ["dotnet", clientDll, "ws-echo", url, "--connections", $"{ws.Connections}",
+                        "--duration", $"{seconds}", "--message-bytes", $"{ws.MessageBytes}"];
                 if (rate is { } messages)
                 {
-                    argv.AddRange(["--rate", messages.ToString(CultureInfo.InvariantCulture)]);
+                    argv.AddRange(["--rate", $"{messages}"]);
                 }
                 break;
             default:

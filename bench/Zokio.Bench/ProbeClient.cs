@@ -7,13 +7,6 @@ namespace Zokio.Bench;
 /// <summary>Sends a scenario's <see cref="Probe"/> and says what is wrong with the answer (null: nothing).</summary>
 internal sealed class ProbeClient(BenchEnvironment environment, string inputsDir)
 {
-    public Uri UrlOf(Endpoint endpoint, string path) => new(endpoint switch
-    {
-        Endpoint.H2c => $"http://127.0.0.1:{environment.H2cPort}{path}",
-        Endpoint.H2Tls => $"https://127.0.0.1:{environment.TlsPort}{path}",
-        _ => $"http://127.0.0.1:{environment.H1Port}{path}",
-    });
-
     public async Task<string?> CheckAsync(Probe probe, CancellationToken cancel)
     {
         // A connection per probe, closed after it, as curl's was: none stays open into the load, and none outlives a
@@ -23,7 +16,7 @@ internal sealed class ProbeClient(BenchEnvironment environment, string inputsDir
             SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true }, // the run's self-signed certificate
         };
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(probe.TimeoutS) };
-        using var request = new HttpRequestMessage(HttpMethod.Get, UrlOf(probe.Endpoint, probe.Path));
+        using var request = new HttpRequestMessage(HttpMethod.Get, environment.UrlOf(probe.Endpoint, probe.Path));
         if (probe.Endpoint != Endpoint.Http1)
         {
             // h2c: prior knowledge; TLS: ALPN offering h2 and HTTP/1.1, so a fallback is caught below rather than refused.

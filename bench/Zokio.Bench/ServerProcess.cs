@@ -103,10 +103,10 @@ internal sealed partial class ServerProcess : IDisposable
         List<string> argv =
         [
             .. launch.Pin, "dotnet", launch.AppDll,
-            $"--Kestrel:Endpoints:h1:Url=http://127.0.0.1:{env.H1Port}",
-            $"--Kestrel:Endpoints:h2c:Url=http://127.0.0.1:{env.H2cPort}",
+            $"--Kestrel:Endpoints:h1:Url={env.UrlOf(Endpoint.Http1, "")}",
+            $"--Kestrel:Endpoints:h2c:Url={env.UrlOf(Endpoint.H2c, "")}",
             "--Kestrel:Endpoints:h2c:Protocols=Http2",
-            $"--Kestrel:Endpoints:h2tls:Url=https://127.0.0.1:{env.TlsPort}",
+            $"--Kestrel:Endpoints:h2tls:Url={env.UrlOf(Endpoint.H2Tls, "")}",
             "--Kestrel:Endpoints:h2tls:Protocols=Http2",
             $"--Kestrel:Endpoints:h2tls:Certificate:Path={BenchInputs.CertificatePath(launch.InputsDir)}",
             $"--Kestrel:Endpoints:h2tls:Certificate:Password={BenchInputs.CertificatePassword}",
