@@ -12,11 +12,15 @@ internal sealed partial class ServerProcess : IDisposable
 
     private readonly ChildProcess _process;
 
-    private ServerProcess(ChildProcess process, string logPath)
+    private ServerProcess(ChildProcess process, string name, string logPath)
     {
         _process = process;
+        Name = name;
         LogPath = logPath;
     }
+
+    /// <summary>The server's name in the table (<see cref="ServerDefinition.Name"/>).</summary>
+    public string Name { get; }
 
     public int Id => _process.Id;
 
@@ -24,8 +28,8 @@ internal sealed partial class ServerProcess : IDisposable
 
     public string LogPath { get; }
 
-    /// <summary>How a server is started: the app and its arguments, the environment, and the run's inputs.</summary>
-    internal sealed record Launch(BenchEnvironment Environment, string AppDll, string InputsDir, string[] Pin, string? DbConnection, string NginxBin);
+    /// <summary>How servers are started: the app, the run's directory (inputs and logs), the pinning, the database.</summary>
+    internal sealed record Launch(BenchEnvironment Environment, string AppDll, string RunDir, string[] Pin, string? DbConnection, string NginxBin);
 
     /// <summary>
     /// Starts <paramref name="server"/> and waits until it answers <paramref name="scenario"/>'s probe; returns the
@@ -43,8 +47,8 @@ internal sealed partial class ServerProcess : IDisposable
             }
         }
 
-        var started = server.IsNginx ? StartNginx(launch, logPath) : StartApp(launch, server, logPath);
-        var probes = new ProbeClient(env, launch.InputsDir);
+        var started = new ServerProcess(server.IsNginx ? StartNginx(launch, logPath) : StartApp(launch, server, logPath), server.Name, logPath);
+        var probes = new ProbeClient(env, launch.RunDir);
         var deadline = DateTime.UtcNow + s_readyTimeout;
         while (true)
         {
@@ -90,14 +94,13 @@ internal sealed partial class ServerProcess : IDisposable
         return $"{line[..Math.Min(line.Length, 400)]} (log: {logPath})";
     }
 
-    private static ServerProcess StartNginx(Launch launch, string logPath)
+    private static ChildProcess StartNginx(Launch launch, string logPath)
     {
-        var dir = BenchInputs.NginxDir(launch.InputsDir);
-        return new(ChildProcess.Start(
-            [.. launch.Pin, launch.NginxBin, "-c", Path.Combine(dir, "nginx.conf"), "-p", dir, "-g", "daemon off;"], logPath), logPath);
+        var dir = BenchInputs.NginxDir(launch.RunDir);
+        return ChildProcess.Start([.. launch.Pin, launch.NginxBin, "-c", Path.Combine(dir, "nginx.conf"), "-p", dir, "-g", "daemon off;"], logPath);
     }
 
-    private static ServerProcess StartApp(Launch launch, ServerDefinition server, string logPath)
+    private static ChildProcess StartApp(Launch launch, ServerDefinition server, string logPath)
     {
         var env = launch.Environment;
         List<string> argv =
@@ -108,7 +111,7 @@ internal sealed partial class ServerProcess : IDisposable
             "--Kestrel:Endpoints:h2c:Protocols=Http2",
             $"--Kestrel:Endpoints:h2tls:Url={env.UrlOf(Endpoint.H2Tls, "")}",
             "--Kestrel:Endpoints:h2tls:Protocols=Http2",
-            $"--Kestrel:Endpoints:h2tls:Certificate:Path={BenchInputs.CertificatePath(launch.InputsDir)}",
+            $"--Kestrel:Endpoints:h2tls:Certificate:Path={BenchInputs.CertificatePath(launch.RunDir)}",
             $"--Kestrel:Endpoints:h2tls:Certificate:Password={BenchInputs.CertificatePassword}",
             "--Logging:LogLevel:Default=Warning",
             .. server.Arguments,
@@ -123,9 +126,9 @@ internal sealed partial class ServerProcess : IDisposable
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
             ["DOTNET_TC_CallCountingDelayMs"] = $"{env.CallCountingDelayMs}",
             // static-16k and static-1m: the sample serves GET /files/{name} from here.
-            ["Files__Root"] = BenchInputs.FilesDir(launch.InputsDir),
+            ["Files__Root"] = BenchInputs.FilesDir(launch.RunDir),
         };
-        return new(ChildProcess.Start(argv, logPath, environment), logPath);
+        return ChildProcess.Start(argv, logPath, environment);
     }
 
     private static async Task<bool> PortInUse(int port)
