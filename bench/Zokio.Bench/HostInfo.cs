@@ -10,17 +10,10 @@ internal static class HostInfo
             .Select(dir => Path.Combine(dir, tool))
             .FirstOrDefault(File.Exists);
 
-    /// <summary>The first line a tool prints about itself (nginx -v writes to stderr), or "" if it cannot run.</summary>
+    /// <summary>The first line a tool prints about itself (nginx -v writes to stderr).</summary>
     public static async Task<string> VersionAsync(params string[] argv)
     {
-        try
-        {
-            var (_, output) = await ChildProcess.CaptureAsync(["/bin/sh", "-c", "\"$@\" 2>&1", "sh", .. argv]);
-            return output.Split('\n')[0].TrimEnd('\r');
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return "";
-        }
+        var (_, output) = await ChildProcess.CaptureAsync(["/bin/sh", "-c", "\"$@\" 2>&1", "sh", .. argv]);
+        return output.Split('\n')[0].TrimEnd('\r');
     }
 }

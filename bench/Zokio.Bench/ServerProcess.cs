@@ -48,28 +48,40 @@ internal sealed partial class ServerProcess : IDisposable
         }
 
         var started = new ServerProcess(server.IsNginx ? StartNginx(launch, logPath) : StartApp(launch, server, logPath), server.Name, logPath);
-        var probes = new ProbeClient(env, launch.RunDir);
-        var deadline = DateTime.UtcNow + s_readyTimeout;
-        while (true)
+        try
         {
-            var problem = await probes.CheckAsync(scenario.Probe, cancel);
-            if (problem is null)
+            var failure = await WaitUntilReadyAsync(started, new ProbeClient(env, launch.RunDir), scenario, cancel);
+            if (failure is null)
             {
                 return (started, null);
             }
-            if (started.HasExited)
+            await started.StopAsync();
+            started.Dispose();
+            return (null, failure);
+        }
+        catch
+        {
+            started.Dispose(); // interrupted: killed, not left running
+            throw;
+        }
+    }
+
+    private static async Task<string?> WaitUntilReadyAsync(ServerProcess server, ProbeClient probes, Scenario scenario, CancellationToken cancel)
+    {
+        var deadline = DateTime.UtcNow + s_readyTimeout;
+        while (await probes.CheckAsync(scenario.Probe, cancel) is { } problem)
+        {
+            if (server.HasExited)
             {
-                started.Dispose();
-                return (null, $"{server.Name} exited during startup: {LogExcerpt(logPath)}");
+                return $"{server.Name} exited during startup: {LogExcerpt(server.LogPath)}";
             }
             if (DateTime.UtcNow >= deadline)
             {
-                await started.StopAsync();
-                started.Dispose();
-                return (null, $"{server.Name} did not answer the {scenario.Name} probe within {s_readyTimeout.TotalSeconds:0}s: {problem}");
+                return $"{server.Name} did not answer the {scenario.Name} probe within {s_readyTimeout.TotalSeconds:0}s: {problem}";
             }
             await Task.Delay(s_probeInterval, cancel);
         }
+        return null;
     }
 
     /// <summary>SIGTERM, then SIGKILL after 10 s: a server that hangs on shutdown must not block the run.</summary>
