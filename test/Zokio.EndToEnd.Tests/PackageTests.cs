@@ -27,7 +27,7 @@ public partial class PackageTests
                 Assert.True(File.Exists(Path.Combine(packages, $"{project}.{version}.snupkg")), $"{project}.{version}.snupkg was not produced");
             }
 
-            // They share internals: each depends on exactly the others' version, not on "that or later".
+            // Built and tested together: each depends on exactly the others' version, not on "that or later".
             Assert.Contains($"<dependency id=\"Zokio.Runtime\" version=\"[{version}]\"", Nuspec(packages, "Zokio.Transport", version));
             Assert.Contains($"<dependency id=\"Zokio.Transport\" version=\"[{version}]\"", Nuspec(packages, "Zokio.Http", version));
 
