@@ -2,7 +2,9 @@
 # Writes Zokio's seccomp profiles, one per container engine: that engine's default profile plus one rule allowing the
 # three io_uring system calls (io_uring_setup, io_uring_enter, io_uring_register), and nothing else changed.
 #
-#   deploy/seccomp/generate.sh                   the three profiles below, from the Debian packages named here
+#   deploy/seccomp/generate.sh                   the bases (kept in bases/) and the three profiles below, from the Debian
+#                                                packages named here
+#   deploy/seccomp/generate.sh --check           whether the kept bases still match a fresh extraction
 #   deploy/seccomp/generate.sh --bases DIR       only the bases, as DIR/docker.json, DIR/containerd.json, DIR/podman.json
 #   deploy/seccomp/generate.sh ENGINE BASE_FILE  one profile (ENGINE: docker, containerd or podman) from your own base,
 #                                                e.g. moby's profiles/seccomp/default.json at your Docker's version
@@ -109,16 +111,26 @@ case "${1:-}" in
     profile "$2" > "$here/zokio-$1.json"
     echo "wrote $here/zokio-$1.json from $2"
     ;;
-  "")
+  --check)
+    # The kept bases (what the profiles and their test are built from) against a fresh extraction.
     need apt-get apt
     bases "$work/bases"
     for engine in docker containerd podman; do
-      profile "$work/bases/$engine.json" > "$here/zokio-$engine.json"
-      echo "wrote $here/zokio-$engine.json"
+      diff -q <(jq -S . "$here/bases/$engine.json") <(jq -S . "$work/bases/$engine.json") >/dev/null ||
+        { echo "bases/$engine.json differs from a fresh extraction: run $0 and review the diff" >&2; exit 1; }
+    done
+    echo "the kept bases match a fresh extraction"
+    ;;
+  "")
+    need apt-get apt
+    bases "$here/bases"
+    for engine in docker containerd podman; do
+      profile "$here/bases/$engine.json" > "$here/zokio-$engine.json"
+      echo "wrote bases/$engine.json and zokio-$engine.json"
     done
     ;;
   *)
-    echo "usage: $0 [--bases DIR | docker|containerd|podman BASE_FILE]" >&2
+    echo "usage: $0 [--check | --bases DIR | docker|containerd|podman BASE_FILE]" >&2
     exit 2
     ;;
 esac
