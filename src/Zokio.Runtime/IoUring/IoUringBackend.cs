@@ -75,13 +75,9 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         Ring? ring = Ring.TryCreate((uint)entries, (uint)entries * 4, flags, out errno);
         if (ring is null)
         {
-            reason = errno switch
-            {
-                Interop.Errno.ENOSYS => "the kernel has no io_uring (ENOSYS)",
-                Interop.Errno.EPERM => "io_uring is forbidden here (EPERM: seccomp, or sysctl kernel.io_uring_disabled)",
-                Interop.Errno.ENOMEM => "the kernel could not lock memory for the ring (ENOMEM: RLIMIT_MEMLOCK)",
-                _ => $"io_uring_setup failed with errno {errno}",
-            };
+            reason = errno == Interop.Errno.ENOMEM
+                ? "the kernel could not lock memory for the ring (ENOMEM: RLIMIT_MEMLOCK)"
+                : IoUringRefusal.Explain("io_uring_setup", errno);
             return null;
         }
 
@@ -99,7 +95,7 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         if (supported is null)
         {
             ring.Dispose();
-            reason = Refused("io_uring_register", errno);
+            reason = IoUringRefusal.Explain("io_uring_register", errno);
             return null;
         }
 
@@ -119,7 +115,7 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         if (errno != 0)
         {
             ring.Dispose();
-            reason = Refused("io_uring_enter", errno);
+            reason = IoUringRefusal.Explain("io_uring_enter", errno);
             return null;
         }
 
@@ -140,14 +136,6 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         reason = null;
         return new IoUringBackend(ring, registry, new FileDescriptorHandle(efd), buffers);
     }
-
-    /// <summary>Why io_uring cannot be used when a ring was made but a later syscall on it fails.</summary>
-    private static string Refused(string syscall, int errno) => errno switch
-    {
-        Interop.Errno.EPERM => $"{syscall} is forbidden here (EPERM: seccomp)",
-        Interop.Errno.ENOSYS => $"{syscall} is not available (ENOSYS: seccomp, or an old kernel)",
-        _ => $"{syscall} failed with errno {errno}",
-    };
 
     public override void Submit(IoOperation operation)
     {

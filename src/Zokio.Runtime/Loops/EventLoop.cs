@@ -520,7 +520,7 @@ public sealed partial class EventLoop : PipeScheduler
     }
 
     /// <summary>Called by the stall detector; see <see cref="LoopHandOff.CheckForStall"/>.</summary>
-    internal void CheckForStall(long nowTicks, long thresholdMs) => _handOff.CheckForStall(nowTicks, thresholdMs, _startSuccessor);
+    internal void CheckForStall(long nowTicks, long thresholdMs, GcPauseHistory gcPauses) => _handOff.CheckForStall(nowTicks, thresholdMs, gcPauses, _startSuccessor);
 
     /// <summary>Starts the thread that takes the loop over from <paramref name="previous"/>, blocked in application work.</summary>
     private void StartSuccessor(LoopThread previous)
