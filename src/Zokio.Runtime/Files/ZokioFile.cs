@@ -22,6 +22,11 @@ public sealed class ZokioFile : IAsyncDisposable
     // rw-rw-rw- before the umask, as FileStream creates files.
     private const int DefaultCreateMode = 0b110_110_110;
 
+    private static readonly Func<EventLoop, ReadOperation> s_newRead = static loop => new ReadOperation(loop);
+    private static readonly Func<EventLoop, WriteOperation> s_newWrite = static loop => new WriteOperation(loop);
+    private static readonly Func<EventLoop, StatxOperation> s_newStatx = static loop => new StatxOperation(loop);
+    private static readonly Func<EventLoop, FsyncOperation> s_newFsync = static loop => new FsyncOperation(loop);
+
     private readonly FileDescriptorHandle _handle;
     private readonly FileAccess _access;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -292,11 +297,6 @@ public sealed class ZokioFile : IAsyncDisposable
             _closed.TrySetException(ex);
         }
     }
-
-    private static readonly Func<EventLoop, ReadOperation> s_newRead = static loop => new ReadOperation(loop);
-    private static readonly Func<EventLoop, WriteOperation> s_newWrite = static loop => new WriteOperation(loop);
-    private static readonly Func<EventLoop, StatxOperation> s_newStatx = static loop => new StatxOperation(loop);
-    private static readonly Func<EventLoop, FsyncOperation> s_newFsync = static loop => new FsyncOperation(loop);
 
     private static int OpenFlags(FileMode mode, FileAccess access)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Zokio.Runtime.Native;
@@ -47,7 +48,7 @@ internal readonly struct IoResult : IEquatable<IoResult>
 
     /// <summary>The result of a successful operation: bytes transferred, an fd, a poll mask, or 0.</summary>
     /// <exception cref="InvalidOperationException">The operation failed.</exception>
-    public int Value => _raw >= 0 ? _raw : throw new InvalidOperationException($"The operation failed with errno {-_raw}; it has no value.");
+    public int Value => _raw >= 0 ? _raw : ThrowNoValue(_raw);
 
     /// <summary>The errno of a failed operation; 0 when it succeeded.</summary>
     public int Errno => _raw < 0 ? -_raw : 0;
@@ -84,6 +85,10 @@ internal readonly struct IoResult : IEquatable<IoResult>
     public static bool operator ==(IoResult left, IoResult right) => left.Equals(right);
 
     public static bool operator !=(IoResult left, IoResult right) => !left.Equals(right);
+
+    // Out of line, so Value stays small enough to inline on the receive path.
+    [DoesNotReturn]
+    private static int ThrowNoValue(int raw) => throw new InvalidOperationException($"The operation failed with errno {-raw}; it has no value.");
 
     public override string ToString() => Succeeded ? $"Success({_raw})" : $"Failure(errno {-_raw}, {SocketError})";
 }

@@ -32,8 +32,8 @@ internal abstract class FileOperation : IoOperation, IThreadPoolWorkItem
 
     protected FileOperation(EventLoop loop) => _loop = loop;
 
-    // Regular files never block "less" on epoll: run at once (the loop's own tests submit them so); ZokioFile sends them
-    // to the thread pool instead (see StartAsync).
+    // Regular files are always "ready" to epoll, so submitted there the blocking call runs at once on the loop (the
+    // loop's own tests do so); ZokioFile sends them to the thread pool instead (StartAsync).
     public override EpollWait EpollWait => EpollWait.None;
 
     /// <summary>False for calls that must not be made again after EINTR (close(2): the fd is released even then).</summary>
