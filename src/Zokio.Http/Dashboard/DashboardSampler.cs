@@ -10,7 +10,8 @@ namespace Zokio.Http.Dashboard;
 /// <summary>
 /// Samples the loops once per interval while at least one page watches, keeps the last
 /// <see cref="HistoryLength"/> samples for pages that open later, and fans each sample out to every watcher.
-/// With no watcher there is no timer and no history: the dashboard costs nothing unless someone looks.
+/// With no watcher there is no timer, no history and no request counting: the dashboard costs nothing unless someone
+/// looks.
 /// </summary>
 internal sealed class DashboardSampler(DashboardSource source, TimeSpan interval)
 {
@@ -35,6 +36,36 @@ internal sealed class DashboardSampler(DashboardSource source, TimeSpan interval
                 return _sampling is not null;
             }
         }
+    }
+
+    /// <summary>
+    /// The latest sample while a page watches (with rates and requests), else the loops' counters now (totals only).
+    /// </summary>
+    public string Snapshot()
+    {
+        lock (_lock)
+        {
+            if (_history.Count > 0)
+            {
+                return _history.Last();
+            }
+        }
+
+        return Describe(previous: null, previousRequests: null, seconds: 0).Json;
+    }
+
+    /// <summary>The samples kept so far as a JSON array, or one snapshot now when no page watches: what a page draws first.</summary>
+    public string History()
+    {
+        lock (_lock)
+        {
+            if (_history.Count > 0)
+            {
+                return "[" + string.Join(',', _history) + "]";
+            }
+        }
+
+        return "[" + Snapshot() + "]";
     }
 
     /// <summary>
@@ -87,19 +118,29 @@ internal sealed class DashboardSampler(DashboardSource source, TimeSpan interval
         }
     }
 
+    private (string Json, LoopSnapshot[] Loops, IReadOnlyList<RequestSeries.Counts> Requests) Describe(
+        LoopSnapshot[]? previous, IReadOnlyList<RequestSeries.Counts>? previousRequests, double seconds, RequestRecorder? requests = null)
+    {
+        LoopSnapshot[] loops = source.ReadLoops();
+        IReadOnlyList<RequestSeries.Counts> counts = requests?.Read() ?? [];
+        DashboardSnapshot snapshot = source.Describe(loops, previous, DashboardRequests.From(counts, previousRequests, seconds), seconds);
+        return (JsonSerializer.Serialize(snapshot, DashboardJsonContext.Default.DashboardSnapshot), loops, counts);
+    }
+
     private async Task SampleAsync(CancellationToken token)
     {
         using PeriodicTimer timer = new(interval);
+        using RequestRecorder requests = source.RecordRequests();
         LoopSnapshot[]? previous = null;
+        IReadOnlyList<RequestSeries.Counts>? previousRequests = null;
         long previousAt = 0;
         try
         {
             do
             {
                 long now = Stopwatch.GetTimestamp();
-                LoopSnapshot[] loops = source.ReadLoops();
-                DashboardSnapshot snapshot = source.Describe(loops, previous, Stopwatch.GetElapsedTime(previousAt, now).TotalSeconds);
-                string json = JsonSerializer.Serialize(snapshot, DashboardJsonContext.Default.DashboardSnapshot);
+                (string json, LoopSnapshot[] loops, IReadOnlyList<RequestSeries.Counts> counts) = Describe(
+                    previous, previousRequests, Stopwatch.GetElapsedTime(previousAt, now).TotalSeconds, requests);
                 lock (_lock)
                 {
                     if (token.IsCancellationRequested)
@@ -120,6 +161,7 @@ internal sealed class DashboardSampler(DashboardSource source, TimeSpan interval
                 }
 
                 previous = loops;
+                previousRequests = counts;
                 previousAt = now;
             }
             while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false));
