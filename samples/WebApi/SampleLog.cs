@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Zokio.Samples.WebApi;
 
 /// <summary>The sample's own log messages, source-generated, with fixed event ids.</summary>

@@ -69,7 +69,8 @@ internal sealed class RequestRecorder : IDisposable
             }
             else if (read - route.Value.LastActiveRead >= IdleReads)
             {
-                // Idle for a minute: its place goes to whichever route comes next. Its last counts are in this read.
+                // Idle for a minute: its place goes to whichever route comes next. Leaving it out of this read loses
+                // nothing: it counted nothing since the last one.
                 lock (_adding)
                 {
                     if (_routes.TryRemove(route.Key, out _))
@@ -77,6 +78,8 @@ internal sealed class RequestRecorder : IDisposable
                         _tracked--;
                     }
                 }
+
+                continue;
             }
 
             counts.Add(now);
