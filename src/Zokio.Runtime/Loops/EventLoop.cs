@@ -92,7 +92,11 @@ public sealed partial class EventLoop : PipeScheduler
     public bool IsOnLoopThread => Environment.CurrentManagedThreadId == Volatile.Read(ref _ownerThreadId);
 
     /// <summary>Where application code for this loop's connections runs, per <see cref="ApplicationScheduling"/>.</summary>
-    internal PipeScheduler ApplicationScheduler { get; }
+    /// <summary>
+    /// Where application work of this loop's connections runs, per <see cref="EventLoopGroupOptions.ApplicationScheduling"/>:
+    /// the loop itself, the thread pool, or the loop unless it is handed off (adaptive). A pipe's application side uses it.
+    /// </summary>
+    public PipeScheduler ApplicationScheduler { get; }
 
     internal EventLoopGroupOptions Options { get; }
 
