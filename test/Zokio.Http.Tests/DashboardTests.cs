@@ -167,6 +167,11 @@ public class DashboardTests
         Assert.True(watched.Length >= 2, $"{watched.Length} sample(s)");
         Assert.NotNull(watched[^1].Requests);
         Assert.All(watched[^1].Loops, loop => Assert.NotNull(loop.AcceptedPerSecond));
+
+        // And the JSON snapshot is the latest sample, not a reading without rates.
+        DashboardSnapshot latest = (await client.GetFromJsonAsync<DashboardSnapshot>("/zokio/snapshot", s_json, timeout.Token))!;
+        Assert.NotNull(latest.Requests);
+        Assert.All(latest.Loops, loop => Assert.NotNull(loop.AcceptedPerSecond));
     }
 
     [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]

@@ -24,6 +24,7 @@ internal sealed class DashboardSampler(DashboardSource source, TimeSpan interval
     private readonly Lock _lock = new();
     private readonly List<Channel<string>> _watchers = [];
     private readonly Queue<string> _history = new();
+    private string? _latest;
     private CancellationTokenSource? _sampling;
 
     /// <summary>True while a timer samples the loops (while at least one page watches).</summary>
@@ -45,13 +46,13 @@ internal sealed class DashboardSampler(DashboardSource source, TimeSpan interval
     {
         lock (_lock)
         {
-            if (_history.Count > 0)
+            if (_latest is not null)
             {
-                return _history.Last();
+                return _latest;
             }
         }
 
-        return Describe(previous: null, previousRequests: null, seconds: 0).Json;
+        return Serialize(source.Describe(source.ReadLoops(), previous: null, requests: null, seconds: 0));
     }
 
     /// <summary>The samples kept so far as a JSON array, or one snapshot now when no page watches: what a page draws first.</summary>
@@ -113,19 +114,14 @@ internal sealed class DashboardSampler(DashboardSource source, TimeSpan interval
                     _sampling.Cancel();
                     _sampling = null;
                     _history.Clear();
+                    _latest = null;
                 }
             }
         }
     }
 
-    private (string Json, LoopSnapshot[] Loops, IReadOnlyList<RequestSeries.Counts> Requests) Describe(
-        LoopSnapshot[]? previous, IReadOnlyList<RequestSeries.Counts>? previousRequests, double seconds, RequestRecorder? requests = null)
-    {
-        LoopSnapshot[] loops = source.ReadLoops();
-        IReadOnlyList<RequestSeries.Counts> counts = requests?.Read() ?? [];
-        DashboardSnapshot snapshot = source.Describe(loops, previous, DashboardRequests.From(counts, previousRequests, seconds), seconds);
-        return (JsonSerializer.Serialize(snapshot, DashboardJsonContext.Default.DashboardSnapshot), loops, counts);
-    }
+    private static string Serialize(DashboardSnapshot snapshot) =>
+        JsonSerializer.Serialize(snapshot, DashboardJsonContext.Default.DashboardSnapshot);
 
     private async Task SampleAsync(CancellationToken token)
     {
@@ -139,8 +135,10 @@ internal sealed class DashboardSampler(DashboardSource source, TimeSpan interval
             do
             {
                 long now = Stopwatch.GetTimestamp();
-                (string json, LoopSnapshot[] loops, IReadOnlyList<RequestSeries.Counts> counts) = Describe(
-                    previous, previousRequests, Stopwatch.GetElapsedTime(previousAt, now).TotalSeconds, requests);
+                double seconds = Stopwatch.GetElapsedTime(previousAt, now).TotalSeconds;
+                LoopSnapshot[] loops = source.ReadLoops();
+                IReadOnlyList<RequestSeries.Counts> counts = requests.Read();
+                string json = Serialize(source.Describe(loops, previous, DashboardRequests.From(counts, previousRequests, seconds), seconds));
                 lock (_lock)
                 {
                     if (token.IsCancellationRequested)
@@ -149,6 +147,7 @@ internal sealed class DashboardSampler(DashboardSource source, TimeSpan interval
                     }
 
                     _history.Enqueue(json);
+                    _latest = json;
                     if (_history.Count > HistoryLength)
                     {
                         _history.Dequeue();
@@ -185,6 +184,7 @@ internal sealed class DashboardSampler(DashboardSource source, TimeSpan interval
                 {
                     _sampling = null;
                     _history.Clear();
+                    _latest = null;
                 }
             }
         }
