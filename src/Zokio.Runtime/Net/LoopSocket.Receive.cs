@@ -48,13 +48,20 @@ public sealed partial class LoopSocket
     /// <summary>
     /// Receives the next bytes into <paramref name="target"/> (advancing it), waiting until some arrive. Bytes and the
     /// peer's FIN that arrived together come back together (<see cref="ReceiveResult.IsEndOfStream"/> with a count);
-    /// an error behind bytes is thrown by the next call. On the loop thread; one call at a time.
+    /// an error behind bytes is thrown by the next call. On the loop thread; one call at a time, always with the same
+    /// target.
     /// </summary>
+    /// <remarks>
+    /// On io_uring one multishot request keeps receiving between calls: bytes that arrive meanwhile are appended to the
+    /// target at once (the loop's shared buffer goes back to the kernel) and counted in the next result. So the target
+    /// must be append-only while receiving goes on, as a <see cref="System.IO.Pipelines.PipeWriter"/> is (its reader
+    /// consumes independently); <see cref="PauseReceiving"/> and <see cref="StopReceivingAsync"/> stop it.
+    /// </remarks>
     /// <exception cref="SocketException">The connection failed (reset, ...), or was shut down or aborted here
     /// (<see cref="SocketError.OperationAborted"/>).</exception>
     public ValueTask<ReceiveResult> ReceiveAsync(IBufferWriter<byte> target)
     {
-        Debug.Assert(Loop.IsOnLoopThread);
+        ThrowIfNotOnLoop();
         ArgumentNullException.ThrowIfNull(target);
         if (_pendingReceiveError != 0)
         {
@@ -75,7 +82,7 @@ public sealed partial class LoopSocket
     /// </summary>
     public void PauseReceiving()
     {
-        Debug.Assert(Loop.IsOnLoopThread);
+        ThrowIfNotOnLoop();
         if (_multishot is { InFlight: true, CancelRequested: false })
         {
             Loop.IoBackend.Cancel(_multishot);
@@ -88,7 +95,7 @@ public sealed partial class LoopSocket
     /// </summary>
     public async ValueTask StopReceivingAsync()
     {
-        Debug.Assert(Loop.IsOnLoopThread);
+        ThrowIfNotOnLoop();
         if (_multishot is null)
         {
             return;

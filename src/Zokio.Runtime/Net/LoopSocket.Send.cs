@@ -22,7 +22,7 @@ public sealed partial class LoopSocket
     /// here (<see cref="SocketError.OperationAborted"/>).</exception>
     public ValueTask<int> SendAsync(ReadOnlySequence<byte> buffers)
     {
-        Debug.Assert(Loop.IsOnLoopThread);
+        ThrowIfNotOnLoop();
         return buffers.IsEmpty ? ValueTask.FromResult(0) : _sendCompletion.Wrap(SendMessageAsync(buffers));
     }
 
@@ -55,7 +55,8 @@ public sealed partial class LoopSocket
     /// </summary>
     public unsafe int TrySend(ReadOnlySequence<byte> buffers)
     {
-        Debug.Assert(Loop.IsOnLoopThread && !_write.InFlight);
+        ThrowIfNotOnLoop();
+        Debug.Assert(!_write.InFlight);
         if (_closed || buffers.IsEmpty)
         {
             return 0;

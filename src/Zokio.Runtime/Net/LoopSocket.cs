@@ -72,6 +72,15 @@ public sealed partial class LoopSocket : IDisposable
     /// <summary>True while an operation of this socket is in the kernel's hands.</summary>
     internal bool HasPendingOperations => _read.InFlight || _write.InFlight || _multishot is { InFlight: true };
 
+    private void ThrowIfNotOnLoop()
+    {
+        if (!Loop.IsOnLoopThread)
+        {
+            // Each ring has one submitter: an operation issued from another thread would corrupt the loop's state.
+            throw new InvalidOperationException($"LoopSocket {Id} belongs to event loop {Loop.Index}: call it on that loop's thread (in its accept callback, in code its awaits resumed on, or through loop.Schedule).");
+        }
+    }
+
     /// <summary>Counts the socket as an open connection of its loop and traces it; once, on the loop thread.</summary>
     internal void OnOpened()
     {
@@ -154,7 +163,7 @@ public sealed partial class LoopSocket : IDisposable
     /// </summary>
     public void Shutdown()
     {
-        Debug.Assert(Loop.IsOnLoopThread);
+        ThrowIfNotOnLoop();
         if (!_closed)
         {
             SocketCalls.TryShutdown(Fd, Interop.Sys.SHUT_RDWR);
@@ -169,7 +178,7 @@ public sealed partial class LoopSocket : IDisposable
     /// </summary>
     public void Abort()
     {
-        Debug.Assert(Loop.IsOnLoopThread);
+        ThrowIfNotOnLoop();
         if (!_closed)
         {
             SocketCalls.TrySetAbortiveClose(Fd);
@@ -184,7 +193,7 @@ public sealed partial class LoopSocket : IDisposable
     /// </summary>
     public void CancelPendingOperations()
     {
-        Debug.Assert(Loop.IsOnLoopThread);
+        ThrowIfNotOnLoop();
         _canceled = true;
         if (_closed)
         {
