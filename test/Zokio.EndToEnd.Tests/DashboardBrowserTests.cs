@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net.Sockets;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
@@ -37,6 +39,7 @@ public partial class DashboardBrowserTests
             wait.Until(_ => RouteRows(browser).Contains("GET /plaintext") && RouteRows(browser).Contains("GET /json"));
             // The charts span five samples or more of it, for the picture.
             wait.Until(_ => ChartSeconds(browser) >= 5);
+            Assert.Matches(@"^\d+(\.\d)? (KiB|MiB|GiB)/s max$", ChartMax(browser, "chart-bytes"));
 
             string screenshot = Path.Combine(Repository.ResultsDirectory("screenshots"), "zokio-dashboard.png");
             browser.GetScreenshot().SaveAsFile(screenshot);
@@ -57,6 +60,29 @@ public partial class DashboardBrowserTests
         (AppProcess sample, Uri http1) = await StartSampleAsync();
         await using AppProcess _ = sample;
 
+        // Idle connections, so the loops' counts are large enough that a label scaled by a tenth would read differently.
+        const int idle = 12;
+        List<TcpClient> connections = [];
+        try
+        {
+            for (int i = 0; i < idle; i++)
+            {
+                TcpClient connection = new();
+                connections.Add(connection);
+                await connection.ConnectAsync(http1.Host, http1.Port);
+            }
+
+            await WaitForConnectionsAsync(http1, idle);
+            AssertDrawnWithoutStream(http1);
+        }
+        finally
+        {
+            connections.ForEach(c => c.Dispose());
+        }
+    }
+
+    private static void AssertDrawnWithoutStream(Uri http1)
+    {
         using ChromeDriver browser = StartChromium();
         // As a plain `chromium --headless --screenshot` sees it, or a browser behind a proxy that drops event streams.
         browser.ExecuteCdpCommand("Network.enable", []);
@@ -67,11 +93,34 @@ public partial class DashboardBrowserTests
         Assert.NotNull(ReadAccepted(browser, loops: 2));
         Assert.Equal("serving", browser.FindElement(By.Id("state")).Text);
         Assert.Equal(["0", "1"], Cells(browser, "index"));
+        // One sample drawn: the connections chart's label is that sample's largest loop count, not a scaled one; the
+        // bytes chart labels bytes (no rate yet in a first sample: 0).
+        long connections = Cells(browser, "connections").Max(text => long.Parse(text, NumberStyles.AllowThousands, CultureInfo.InvariantCulture));
+        Assert.True(connections >= 5, $"{connections} connection(s) on the busiest loop");
+        Assert.Equal($"{connections:N0} max", ChartMax(browser, "chart-connections"));
+        Assert.Equal("0 B/s max", ChartMax(browser, "chart-bytes"));
 
         // And the stream was indeed blocked: the page reports it down, the figures it drew stay.
         new WebDriverWait(browser, s_timeout).Until(_ => browser.FindElement(By.Id("stream")).Text.StartsWith("disconnected", StringComparison.Ordinal));
         Assert.NotNull(ReadAccepted(browser, loops: 2));
         Assert.Equal("serving", browser.FindElement(By.Id("state")).Text);
+    }
+
+    /// <summary>Waits until the sample's loops hold at least <paramref name="count"/> open connections.</summary>
+    private static async Task WaitForConnectionsAsync(Uri http1, int count)
+    {
+        using HttpClient client = new() { BaseAddress = http1, Timeout = s_timeout };
+        using CancellationTokenSource timeout = new(s_timeout);
+        while (true)
+        {
+            using JsonDocument snapshot = JsonDocument.Parse(await client.GetStringAsync("/zokio/snapshot", timeout.Token));
+            if (snapshot.RootElement.GetProperty("loops").EnumerateArray().Sum(loop => loop.GetProperty("connections").GetInt64()) >= count)
+            {
+                return;
+            }
+
+            await Task.Delay(50, timeout.Token);
+        }
     }
 
     private static async Task<(AppProcess Sample, Uri Http1)> StartSampleAsync()
@@ -106,6 +155,10 @@ public partial class DashboardBrowserTests
 
     private static string Total(ChromeDriver browser, string field) =>
         (string)browser.ExecuteScript($"return document.querySelector(\"#requests-total [data-field='{field}']\").textContent;")!;
+
+    /// <summary>The label of a chart's largest value ("1.2 MiB/s max").</summary>
+    private static string ChartMax(ChromeDriver browser, string chart) =>
+        (string)browser.ExecuteScript($"return document.getElementById('{chart}').previousElementSibling.querySelector('.max').textContent;")!;
 
     /// <summary>How long the charts' x-axis spans ("last 12 s", "last 2.5 min"), in seconds.</summary>
     private static double ChartSeconds(ChromeDriver browser)
