@@ -29,6 +29,25 @@ public partial class SampleTests
     }
 
     [Fact]
+    public async Task Run_from_its_output_folder_the_sample_serves_its_files_and_warns_only_about_a_missing_folder()
+    {
+        (AppProcess sample, Match ready) = await AppProcess.StartAsync(s_sample, s_anyPorts, ListeningLine(), s_timeout);
+        await using (sample)
+        {
+            using HttpClient client = new() { BaseAddress = new Uri(ready.Groups["h1"].Value), Timeout = s_timeout };
+            Assert.Equal(File.ReadAllText(Path.Combine(Repository.SampleDirectory, "files", "hello.txt")), await client.GetStringAsync("/files/hello.txt"));
+            Assert.DoesNotContain("Files:Root", sample.Log);
+        }
+
+        string missing = Path.Combine(Path.GetTempPath(), $"zokio-no-files-{Guid.NewGuid():N}");
+        (AppProcess withoutFolder, _) = await AppProcess.StartAsync(s_sample, [.. s_anyPorts, $"--Files:Root={missing}"], ListeningLine(), s_timeout);
+        await using (withoutFolder)
+        {
+            Assert.Matches($@"warn: WebApi\[2\]\s+The folder {Regex.Escape(missing)} \(Files:Root\) does not exist", withoutFolder.Log);
+        }
+    }
+
+    [Fact]
     public async Task An_invalid_option_stops_the_sample_with_one_line_naming_the_valid_values_and_exit_code_1()
     {
         Command.Result result = await Command.RunAsync("dotnet", [s_sample, .. s_anyPorts, "--Zokio:Backend=Foo"], Repository.SampleDirectory, s_timeout);
@@ -41,7 +60,7 @@ public partial class SampleTests
         Assert.Single(Regex.Matches(result.Output, "OptionsValidationException"));
     }
 
-    [GeneratedRegex(@"WebApi listening on http://127\.0\.0\.1:\d+, http://127\.0\.0\.1:\d+ via Zokio \((?<backend>\w+), \d+ loop\(s\)")]
+    [GeneratedRegex(@"WebApi listening on (?<h1>http://127\.0\.0\.1:\d+), http://127\.0\.0\.1:\d+ via Zokio \((?<backend>\w+), \d+ loop\(s\)")]
     private static partial Regex ListeningLine();
 
     [GeneratedRegex(@"Zokio started \d+ event loop\(s\) on (?<backend>\w+):")]
