@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Zokio.Http.Internal;
 using Zokio.Runtime.Diagnostics;
@@ -6,16 +7,13 @@ using Zokio.Runtime.Loops;
 namespace Zokio.Http.Dashboard;
 
 /// <summary>Reads the app's Zokio loops and requests for the dashboard, only when asked: nothing runs while no one looks.</summary>
-internal sealed class DashboardSource(ZokioListenerFactory listenerFactory, IOptions<ZokioOptions> options, PlatformSupport platform, object? meterScope)
+internal sealed class DashboardSource(ZokioListenerFactory listenerFactory, IOptions<ZokioOptions> options, PlatformSupport platform, IMeterFactory? meterFactory)
 {
     /// <summary>The (method, route) pairs whose requests are counted apart; the rest are counted together.</summary>
     public const int TrackedRoutes = 16;
 
-    /// <summary>
-    /// Starts counting the app's requests (until the recorder is disposed), from the hosting meter of
-    /// <c>meterScope</c>, the app's <c>IMeterFactory</c>.
-    /// </summary>
-    public RequestRecorder RecordRequests() => new(meterScope, TrackedRoutes);
+    /// <summary>Starts counting the app's requests (until the recorder is disposed), from the hosting meter of its meter factory.</summary>
+    public RequestRecorder RecordRequests() => new(meterFactory, TrackedRoutes);
 
     /// <summary>Every loop's counters now; empty while Zokio serves nothing.</summary>
     public LoopSnapshot[] ReadLoops() =>
