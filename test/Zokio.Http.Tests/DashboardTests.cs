@@ -281,6 +281,33 @@ public class DashboardTests
     }
 
     [Fact]
+    public async Task With_Kestrels_Sockets_transport_serving_the_dashboard_still_counts_requests()
+    {
+        WebApplication app = TestHost.CreateZokioBuilder(LoopBackendKind.Epoll, args: ["--Zokio:Enabled=false"]).Build();
+        app.MapGet("/hello", () => "hello");
+        app.MapZokioDashboard("/zokio", new ZokioDashboardOptions(), TimeSpan.FromMilliseconds(50));
+        await using TestHost host = await TestHost.StartAsync(app);
+        using HttpClient client = new(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = host.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        using CancellationTokenSource timeout = new(TestHost.Timeout);
+        using HttpResponseMessage response = await client.GetAsync("/zokio/events", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        await using Stream stream = await response.Content.ReadAsStreamAsync(timeout.Token);
+        await using IAsyncEnumerator<SseItem<string>> events = SseParser.Create(stream).EnumerateAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.True(await events.MoveNextAsync());
+        await NextSampleAsync(events);
+
+        Assert.Equal("hello", await client.GetStringAsync("/hello", timeout.Token));
+        DashboardSnapshot sample;
+        do
+        {
+            sample = await NextSampleAsync(events);
+        }
+        while (sample.Requests?.Routes.Any(r => r.Route == "/hello") != true);
+
+        Assert.Equal("disabled", sample.State);
+        Assert.Empty(sample.Loops);
+    }
+
+    [Fact]
     public void Mapping_the_dashboard_without_Zokio_registered_says_what_to_call()
     {
         using WebApplication app = TestHost.CreateBuilder().Build();
