@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -40,7 +41,7 @@ public static class ZokioServiceCollectionExtensions
             // Registered before any callback, so every UseZokio/AddZokio callback runs after binding (options run their
             // configure steps in registration order).
             services.AddOptions<ZokioOptions>()
-                .BindConfiguration(ZokioOptions.SectionName)
+                .Configure<IConfiguration>(ZokioOptionsBinding.Bind)
                 .ValidateOnStart();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ZokioOptions>, ZokioOptionsValidator>());
             services.TryAddSingleton(PlatformSupport.Current);
