@@ -149,7 +149,7 @@ public sealed class ZokioFileTests : IDisposable
     public static TheoryData<LoopBackendKind, string, FileMode, FileAccess> FailingOpens()
     {
         TheoryData<LoopBackendKind, string, FileMode, FileAccess> data = new();
-        foreach (LoopBackendKind backend in new[] { LoopBackendKind.IoUring, LoopBackendKind.Epoll })
+        foreach (LoopBackendKind backend in Backends.Kinds)
         {
             data.Add(backend, "missing.txt", FileMode.Open, FileAccess.Read);
             data.Add(backend, "missing-dir/file.txt", FileMode.Open, FileAccess.Read);

@@ -14,7 +14,6 @@ namespace Zokio.Transport.Tests;
 /// <summary>The transport on its own (no Kestrel): a listener, raw client sockets, and the pipes' completion semantics.</summary>
 public class ConnectionTests : IClassFixture<LeakCheck>
 {
-    public static TheoryData<LoopBackendKind> Backends => new() { LoopBackendKind.IoUring, LoopBackendKind.Epoll };
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
@@ -35,7 +34,7 @@ public class ConnectionTests : IClassFixture<LeakCheck>
         return (listener, client, server);
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Bytes_flow_both_ways_and_endpoints_are_reported(LoopBackendKind backend)
     {
         await using ZokioTransportFactory factory = CreateFactory(backend);
@@ -102,7 +101,7 @@ public class ConnectionTests : IClassFixture<LeakCheck>
         }
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Fin_from_the_peer_completes_the_input_without_error(LoopBackendKind backend)
     {
         await using ZokioTransportFactory factory = CreateFactory(backend);
@@ -130,7 +129,7 @@ public class ConnectionTests : IClassFixture<LeakCheck>
         }
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task A_connection_whose_bytes_were_all_read_holds_no_buffer_while_it_waits_for_more(LoopBackendKind backend)
     {
         await using ZokioTransportFactory factory = CreateFactory(backend);
@@ -159,7 +158,7 @@ public class ConnectionTests : IClassFixture<LeakCheck>
         }
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Reset_by_peer_completes_input_with_ConnectionResetException(LoopBackendKind backend)
     {
         await using ZokioTransportFactory factory = CreateFactory(backend);
@@ -182,7 +181,7 @@ public class ConnectionTests : IClassFixture<LeakCheck>
         }
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Abort_completes_the_input_with_ConnectionAbortedException_and_resets_the_connection(LoopBackendKind backend)
     {
         await using ZokioTransportFactory factory = CreateFactory(backend);
@@ -197,7 +196,7 @@ public class ConnectionTests : IClassFixture<LeakCheck>
         }
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Abort_with_FinOnError_ends_the_connection_with_a_FIN(LoopBackendKind backend)
     {
         await using ZokioTransportFactory factory = CreateFactory(backend, o => o.FinOnError = true);
@@ -211,7 +210,7 @@ public class ConnectionTests : IClassFixture<LeakCheck>
         }
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Abort_still_sends_what_the_application_wrote_before_it(LoopBackendKind backend)
     {
         await using ZokioTransportFactory factory = CreateFactory(backend);
@@ -252,7 +251,7 @@ public class ConnectionTests : IClassFixture<LeakCheck>
         await server.DisposeAsync();
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Unbind_stops_accepting_and_AcceptAsync_returns_null(LoopBackendKind backend)
     {
         await using ZokioTransportFactory factory = CreateFactory(backend);
@@ -266,7 +265,7 @@ public class ConnectionTests : IClassFixture<LeakCheck>
         await listener.DisposeAsync();
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Address_in_use_throws_AddressInUseException(LoopBackendKind backend)
     {
         await using ZokioTransportFactory factory = CreateFactory(backend);
@@ -286,7 +285,7 @@ public class ConnectionTests : IClassFixture<LeakCheck>
         Assert.Contains(typeof(DnsEndPoint).FullName!, ex.Message);
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Unix_domain_socket_endpoint_serves_and_its_file_is_removed_on_unbind(LoopBackendKind backend)
     {
         await using ZokioTransportFactory factory = CreateFactory(backend);
@@ -307,7 +306,7 @@ public class ConnectionTests : IClassFixture<LeakCheck>
         Assert.False(File.Exists(path));
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Inherited_listening_handle_is_adopted(LoopBackendKind backend)
     {
         await using ZokioTransportFactory factory = CreateFactory(backend);
@@ -331,7 +330,7 @@ public class ConnectionTests : IClassFixture<LeakCheck>
         inherited.SafeHandle.SetHandleAsInvalid();
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Outbound_connections_reach_a_plain_TcpListener(LoopBackendKind backend)
     {
         using TcpListener server = new(IPAddress.Loopback, 0);
@@ -352,7 +351,7 @@ public class ConnectionTests : IClassFixture<LeakCheck>
         await connection.DisposeAsync();
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Connecting_to_a_closed_port_throws_ConnectionRefused(LoopBackendKind backend)
     {
         using Socket probe = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

@@ -4,17 +4,15 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Zokio.Runtime.Diagnostics;
 using Zokio.Runtime.Loops;
-using Zokio.Runtime.Tests;
 
 namespace Zokio.Transport.Tests;
 
 public class ConnectionTracingTests : IClassFixture<LeakCheck>
 {
-    public static TheoryData<LoopBackendKind> Backends => new() { LoopBackendKind.IoUring, LoopBackendKind.Epoll };
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Connections_are_traced_when_they_open_and_close_at_verbose_level(LoopBackendKind backend)
     {
         using ZokioEventListener events = new();

@@ -13,7 +13,6 @@ namespace Zokio.Transport.Tests;
 
 public class HttpTests : IClassFixture<LeakCheck>
 {
-    public static TheoryData<LoopBackendKind> Backends => new() { LoopBackendKind.IoUring, LoopBackendKind.Epoll };
 
     private static void MapBasics(WebApplication app)
     {
@@ -25,7 +24,7 @@ public class HttpTests : IClassFixture<LeakCheck>
         });
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Http1_get_is_served_through_zokio(LoopBackendKind backend)
     {
         await using TestHost host = await TestHost.StartAsync(backend, MapBasics);
@@ -41,7 +40,7 @@ public class HttpTests : IClassFixture<LeakCheck>
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task H2c_requests_are_served_through_zokio(LoopBackendKind backend)
     {
         await using TestHost host = await TestHost.StartAsync(backend, MapBasics, kestrel: k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
@@ -52,7 +51,7 @@ public class HttpTests : IClassFixture<LeakCheck>
         Assert.Equal(HttpVersion.Version20, response.Version);
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task A_thousand_concurrent_connections_each_make_requests(LoopBackendKind backend)
     {
         await using TestHost host = await TestHost.StartAsync(backend, MapBasics, o => o.Backlog = 2048);
@@ -80,7 +79,7 @@ public class HttpTests : IClassFixture<LeakCheck>
         }
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task A_64_MiB_post_is_echoed_byte_for_byte(LoopBackendKind backend)
     {
         await using TestHost host = await TestHost.StartAsync(backend, MapBasics, kestrel: k =>
@@ -133,7 +132,7 @@ public class HttpTests : IClassFixture<LeakCheck>
         }
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task A_slow_reader_keeps_server_memory_bounded(LoopBackendKind backend)
     {
         const int BodySize = 32 * 1024 * 1024;
@@ -176,7 +175,7 @@ public class HttpTests : IClassFixture<LeakCheck>
         await finished.Task.WaitAsync(Timeout);
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task A_client_reset_mid_body_fails_the_request_read_and_the_server_keeps_serving(LoopBackendKind backend)
     {
         TaskCompletionSource<Exception> observed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -213,7 +212,7 @@ public class HttpTests : IClassFixture<LeakCheck>
         Assert.Equal("Hello, World!", await http.GetStringAsync("/plaintext"));
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Server_side_abort_ends_the_clients_request_with_an_error(LoopBackendKind backend)
     {
         await using TestHost host = await TestHost.StartAsync(backend, app =>
@@ -226,7 +225,7 @@ public class HttpTests : IClassFixture<LeakCheck>
         Assert.Equal("Hello, World!", await client.GetStringAsync("/plaintext"));
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Graceful_shutdown_finishes_in_flight_requests(LoopBackendKind backend)
     {
         TaskCompletionSource entered = new(TaskCreationOptions.RunContinuationsAsynchronously);

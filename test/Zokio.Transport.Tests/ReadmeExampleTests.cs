@@ -15,14 +15,13 @@ namespace Zokio.Transport.Tests;
 /// </summary>
 public partial class ReadmeExampleTests : IClassFixture<LeakCheck>
 {
-    public static TheoryData<LoopBackendKind> Backends => new() { LoopBackendKind.IoUring, LoopBackendKind.Epoll };
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     [Fact]
     public void Every_example_in_the_readme_is_the_file_this_project_compiles()
     {
-        string root = RepositoryRoot();
+        string root = RepositoryRoot.Path;
         string readme = File.ReadAllText(Path.Combine(root, "README.md"));
         Dictionary<string, string> blocks = CompiledBlock().Matches(readme).ToDictionary(m => m.Groups["path"].Value, m => m.Groups["code"].Value);
 
@@ -35,7 +34,7 @@ public partial class ReadmeExampleTests : IClassFixture<LeakCheck>
         }
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task The_echo_server_and_client_examples_talk_to_each_other(LoopBackendKind backend)
     {
         ZokioTransportOptions Options() => new() { Backend = backend, LoopCount = 2, RingEntries = 64 };
@@ -51,7 +50,7 @@ public partial class ReadmeExampleTests : IClassFixture<LeakCheck>
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => server.WaitAsync(Timeout));
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task The_runtime_echo_server_example_echoes_a_loop_client_and_a_plain_socket(LoopBackendKind backend)
     {
         // Stealing off: the client's spawned work must start on its socket's loop, not on a thief.
@@ -102,7 +101,7 @@ public partial class ReadmeExampleTests : IClassFixture<LeakCheck>
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => server.WaitAsync(Timeout));
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task The_file_copy_example_copies_every_byte(LoopBackendKind backend)
     {
         string directory = Directory.CreateTempSubdirectory("zokio-readme-").FullName;
@@ -120,7 +119,7 @@ public partial class ReadmeExampleTests : IClassFixture<LeakCheck>
         }
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task The_heartbeat_example_counts_its_ticks(LoopBackendKind backend)
     {
         await using EventLoopGroup group = EventLoopGroup.Start(new EventLoopGroupOptions { LoopCount = 1, Backend = backend, RingEntries = 64 });
@@ -128,19 +127,6 @@ public partial class ReadmeExampleTests : IClassFixture<LeakCheck>
     }
 
     private static string Normalize(string code) => string.Join('\n', code.ReplaceLineEndings("\n").Trim().Split('\n').Select(l => l.TrimEnd()));
-
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Zokio.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Zokio.sln above {AppContext.BaseDirectory}.");
-    }
 
     [GeneratedRegex(@"<!-- compiled: (?<path>\S+) -->\s*```csharp\n(?<code>.*?)```", RegexOptions.Singleline)]
     private static partial Regex CompiledBlock();

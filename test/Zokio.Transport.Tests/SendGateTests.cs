@@ -15,11 +15,10 @@ namespace Zokio.Transport.Tests;
 /// </summary>
 public class SendGateTests : IClassFixture<LeakCheck>
 {
-    public static TheoryData<LoopBackendKind> Backends => new() { LoopBackendKind.IoUring, LoopBackendKind.Epoll };
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Flushes_alternating_between_the_loop_and_other_threads_keep_byte_order(LoopBackendKind backend)
     {
         await using ZokioTransportFactory factory = CreateFactory(backend);
@@ -50,7 +49,7 @@ public class SendGateTests : IClassFixture<LeakCheck>
         await server.DisposeAsync();
     }
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task A_64_MiB_response_flushed_from_many_threads_to_a_slow_reader_arrives_intact(LoopBackendKind backend)
     {
         await using ZokioTransportFactory factory = CreateFactory(backend);

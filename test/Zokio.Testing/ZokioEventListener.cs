@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Tracing;
 
-namespace Zokio.Runtime.Tests;
+namespace Zokio.Testing;
 
 /// <summary>Records the "Zokio" event source's events at every level and keyword, as <c>dotnet-trace --providers Zokio</c> would.</summary>
 public sealed class ZokioEventListener : EventListener
@@ -13,7 +13,7 @@ public sealed class ZokioEventListener : EventListener
     /// <summary>The events named <paramref name="name"/> whose payload matches; waits (bounded) until there is one.</summary>
     public async Task<EventWrittenEventArgs> WaitForAsync(string name, Func<EventWrittenEventArgs, bool>? match = null)
     {
-        using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(30));
+        using CancellationTokenSource timeout = new(Backends.Timeout);
         while (true)
         {
             EventWrittenEventArgs? found = _events.FirstOrDefault(e => e.EventName == name && (match?.Invoke(e) ?? true));

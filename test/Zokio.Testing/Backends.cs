@@ -1,12 +1,18 @@
 using Zokio.Runtime.Loops;
 
-namespace Zokio.Runtime.Tests;
+namespace Zokio.Testing;
 
-/// <summary>Theory data: every loop test runs on io_uring and on epoll.</summary>
+/// <summary>Theory data: every test touching a loop runs on io_uring and on epoll.</summary>
 public static class Backends
 {
-    public static TheoryData<LoopBackendKind> All => new() { LoopBackendKind.IoUring, LoopBackendKind.Epoll };
+    /// <summary>How long a test waits for anything (a start, a stop, a condition) before it fails.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
+    public static IReadOnlyList<LoopBackendKind> Kinds { get; } = [LoopBackendKind.IoUring, LoopBackendKind.Epoll];
+
+    public static TheoryData<LoopBackendKind> All => new(Kinds);
+
+    /// <summary>A group of <paramref name="loops"/> loops on <paramref name="backend"/> with a small ring.</summary>
     public static EventLoopGroup Start(LoopBackendKind backend, int loops = 1, Action<EventLoopGroupOptions>? configure = null)
     {
         EventLoopGroupOptions options = new() { LoopCount = loops, Backend = backend, RingEntries = 64 };
@@ -31,6 +37,4 @@ public static class Backends
         }, null);
         return result.Task;
     }
-
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 }
