@@ -126,7 +126,7 @@ public partial class DashboardBrowserTests
     private static async Task<(AppProcess Sample, Uri Http1)> StartSampleAsync()
     {
         (AppProcess sample, Match ready) = await AppProcess.StartAsync(
-            Path.Combine(Repository.SampleDirectory, "WebApi.dll"),
+            Path.Combine(SampleBuild.Directory, "WebApi.dll"),
             ["--Kestrel:Endpoints:h1:Url=http://127.0.0.1:0", "--Kestrel:Endpoints:h2c:Url=http://127.0.0.1:0", "--Zokio:LoopCount=2"],
             ListeningLine(),
             s_timeout);

@@ -21,7 +21,7 @@ public partial class PackageTests
             {
                 // --no-build: the assemblies these tests were built with (the sample depends on all three). The version
                 // replaces the one MinVer takes from git (a -p:Version would not: MinVer sets PackageVersion).
-                (await Command.RunAsync("dotnet", ["pack", Path.Combine(Repository.Root, "src", project, $"{project}.csproj"), "-c", Repository.Configuration, "--no-build", "-o", packages, $"-p:MinVerVersionOverride={version}"], Repository.Root, s_commandTimeout))
+                (await Command.RunAsync("dotnet", ["pack", Path.Combine(Repository.Root, "src", project, $"{project}.csproj"), "-c", SampleBuild.Configuration, "--no-build", "-o", packages, $"-p:MinVerVersionOverride={version}"], Repository.Root, s_commandTimeout))
                     .EnsureSuccess($"dotnet pack {project}");
                 Assert.True(File.Exists(Path.Combine(packages, $"{project}.{version}.nupkg")), $"{project}.{version}.nupkg was not produced");
                 Assert.True(File.Exists(Path.Combine(packages, $"{project}.{version}.snupkg")), $"{project}.{version}.snupkg was not produced");
@@ -92,7 +92,7 @@ public partial class PackageTests
         string packages = Directory.CreateTempSubdirectory("zokio-pack-version-").FullName;
         try
         {
-            (await Command.RunAsync("dotnet", ["pack", Path.Combine(Repository.Root, "src", "Zokio.Runtime", "Zokio.Runtime.csproj"), "-c", Repository.Configuration, "--no-build", "-o", packages], Repository.Root, s_commandTimeout))
+            (await Command.RunAsync("dotnet", ["pack", Path.Combine(Repository.Root, "src", "Zokio.Runtime", "Zokio.Runtime.csproj"), "-c", SampleBuild.Configuration, "--no-build", "-o", packages], Repository.Root, s_commandTimeout))
                 .EnsureSuccess("dotnet pack Zokio.Runtime");
             string package = Path.GetFileNameWithoutExtension(Assert.Single(Directory.GetFiles(packages, "*.nupkg")));
             string version = package["Zokio.Runtime.".Length..];

@@ -6,7 +6,7 @@ namespace Zokio.EndToEnd.Tests;
 public partial class SampleTests
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
-    private static readonly string s_sample = Path.Combine(Repository.SampleDirectory, "WebApi.dll");
+    private static readonly string s_sample = Path.Combine(SampleBuild.Directory, "WebApi.dll");
     private static readonly string[] s_anyPorts = ["--Kestrel:Endpoints:h1:Url=http://127.0.0.1:0", "--Kestrel:Endpoints:h2c:Url=http://127.0.0.1:0"];
 
     [Theory]
@@ -35,7 +35,7 @@ public partial class SampleTests
         await using (sample)
         {
             using HttpClient client = new() { BaseAddress = new Uri(ready.Groups["h1"].Value), Timeout = s_timeout };
-            Assert.Equal(File.ReadAllText(Path.Combine(Repository.SampleDirectory, "files", "hello.txt")), await client.GetStringAsync("/files/hello.txt"));
+            Assert.Equal(File.ReadAllText(Path.Combine(SampleBuild.Directory, "files", "hello.txt")), await client.GetStringAsync("/files/hello.txt"));
             Assert.DoesNotContain("Files:Root", sample.Log);
         }
 
@@ -50,7 +50,7 @@ public partial class SampleTests
     [Fact]
     public async Task An_invalid_option_stops_the_sample_with_one_line_naming_the_valid_values_and_exit_code_1()
     {
-        Command.Result result = await Command.RunAsync("dotnet", [s_sample, .. s_anyPorts, "--Zokio:Backend=Foo"], Repository.SampleDirectory, s_timeout);
+        Command.Result result = await Command.RunAsync("dotnet", [s_sample, .. s_anyPorts, "--Zokio:Backend=Foo"], SampleBuild.Directory, s_timeout);
 
         Assert.Equal(1, result.ExitCode);
         const string message = "Zokio:Backend must be one of Auto, IoUring, Epoll; got 'Foo'.";

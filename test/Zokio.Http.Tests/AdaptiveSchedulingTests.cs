@@ -7,7 +7,7 @@ namespace Zokio.Http.Tests;
 
 public class AdaptiveSchedulingTests
 {
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task A_blocking_handler_does_not_hold_up_other_connections_on_its_loop_with_Adaptive_scheduling(LoopBackendKind backend)
     {
         using ZokioMeterReader meter = new();
@@ -16,7 +16,7 @@ public class AdaptiveSchedulingTests
         using ManualResetEventSlim release = new();
         // Completed inside the handler, before it blocks, with whether it runs on the loop's thread (the premise of the test).
         TaskCompletionSource<bool> blockingStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        using CapturingLoggerProvider logs = new();
+        using CapturingLoggerProvider logs = new(LogLevel.Information);
         WebApplication app = CreateOneLoopAdaptiveApp(backend, release, blockingStarted, logs);
         await using TestHost host = await TestHost.StartAsync(app);
 
@@ -47,7 +47,7 @@ public class AdaptiveSchedulingTests
         Assert.Equal("blocked", await blocking.WaitAsync(TestHost.Timeout));
     }
 
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Idle_keep_alive_connections_opened_before_a_handler_blocks_are_still_served_during_the_block(LoopBackendKind backend)
     {
         // Their reads were pending on the blocked thread's ring when the loop was handed off: the new thread must

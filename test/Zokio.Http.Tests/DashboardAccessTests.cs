@@ -20,10 +20,10 @@ public class DashboardAccessTests
     // (UseForwardedHeaders trusts a proxy on loopback by default): a real request on a real socket, from a remote address.
     private const string RemoteClient = "203.0.113.9";
 
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task By_default_the_dashboard_answers_clients_on_this_machine_and_404_to_others_and_says_why_once_in_the_log(LoopBackendKind backend)
     {
-        using CapturingLoggerProvider logs = new();
+        using CapturingLoggerProvider logs = new(LogLevel.Information);
         await using TestHost host = await StartAsync(backend, options: null, logs);
         using HttpClient client = new(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = host.BaseAddress, Timeout = TestHost.Timeout };
 
@@ -39,7 +39,7 @@ public class DashboardAccessTests
         Assert.Contains("AllowRemoteClients", refusal);
     }
 
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task AllowRemoteClients_serves_clients_on_other_machines_too(LoopBackendKind backend)
     {
         await using TestHost host = await StartAsync(backend, new ZokioDashboardOptions { AllowRemoteClients = true });
@@ -51,7 +51,7 @@ public class DashboardAccessTests
         }
     }
 
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task RequireHost_on_the_returned_builder_applies_to_every_dashboard_endpoint(LoopBackendKind backend)
     {
         WebApplication app = TestHost.CreateZokioBuilder(backend).Build();
@@ -66,7 +66,7 @@ public class DashboardAccessTests
         }
     }
 
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task RequireAuthorization_on_the_returned_builder_applies_to_every_dashboard_endpoint(LoopBackendKind backend)
     {
         WebApplicationBuilder builder = TestHost.CreateZokioBuilder(backend);

@@ -20,7 +20,7 @@ public class DashboardTests
 {
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
 
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Snapshot_lists_every_loop_with_the_connections_it_accepted(LoopBackendKind backend)
     {
         await using TestHost host = await StartAsync(backend);
@@ -50,7 +50,7 @@ public class DashboardTests
         Assert.Null(snapshot.Requests);
     }
 
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Event_stream_sends_the_history_then_samples_that_follow_the_traffic(LoopBackendKind backend)
     {
         await using TestHost host = await StartAsync(backend);
@@ -143,7 +143,7 @@ public class DashboardTests
         Assert.DoesNotContain("://", html);
     }
 
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Page_carries_a_snapshot_to_draw_before_its_event_stream_connects_and_the_history_once_one_watches(LoopBackendKind backend)
     {
         await using TestHost host = await StartAsync(backend);
@@ -174,7 +174,7 @@ public class DashboardTests
         Assert.All(latest.Loops, loop => Assert.NotNull(loop.AcceptedPerSecond));
     }
 
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Samples_count_requests_per_route_with_5xx_and_percentiles_and_leave_the_event_stream_out(LoopBackendKind backend)
     {
         await using TestHost host = await StartAsync(backend);

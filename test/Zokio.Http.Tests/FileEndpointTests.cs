@@ -73,7 +73,7 @@ public sealed class FileEndpointTests : IDisposable
     {
         // A published app run from a folder with no "files" in it must still serve everything else, and say why files are 404.
         Directory.Delete(_root, recursive: true);
-        using CapturingLoggerProvider logs = new();
+        using CapturingLoggerProvider logs = new(LogLevel.Information);
         await using TestHost host = await StartAsync(transport, logs);
         Assert.Equal(404, (await RawGetAsync(host, "/files/hello.txt")).Status);
         Assert.Equal(404, (await RawGetAsync(host, "/files/other.txt")).Status);
@@ -86,7 +86,7 @@ public sealed class FileEndpointTests : IDisposable
     [Theory, MemberData(nameof(Transports))]
     public async Task With_the_folder_nothing_is_logged_about_it(string transport)
     {
-        using CapturingLoggerProvider logs = new();
+        using CapturingLoggerProvider logs = new(LogLevel.Information);
         await using TestHost host = await StartAsync(transport, logs);
         Assert.Equal(200, (await RawGetAsync(host, "/files/hello.txt")).Status);
         Assert.DoesNotContain(logs.Messages, m => m.Message.Contains(FileEndpoints.RootKey, StringComparison.Ordinal));

@@ -34,7 +34,7 @@ public class GrpcTests
         return await TestHost.StartAsync(app);
     }
 
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Grpc_unary_call_is_served_by_Zokio(LoopBackendKind backend)
     {
         using ZokioMeterReader meter = new();
@@ -49,7 +49,7 @@ public class GrpcTests
         Assert.True(meter.Read(ZokioMeterReader.ConnectionsAccepted) > acceptedBefore, "Zokio accepted no connection; another transport served.");
     }
 
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Grpc_server_streaming_call_receives_every_reply_through_Zokio(LoopBackendKind backend)
     {
         using ZokioMeterReader meter = new();

@@ -29,9 +29,8 @@ public class HalfCloseTests
     private const int TcpInfo = 11;
     private const int SegmentsOutOffset = 136;
 
-    public static TheoryData<LoopBackendKind> Backends => TestHost.Backends;
 
-    [Theory, MemberData(nameof(Backends))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task A_request_followed_by_the_clients_FIN_is_never_answered(LoopBackendKind backend)
     {
         WebApplication app = TestHost.CreateZokioBuilder(backend, configure: o => o.LoopCount = 1).Build();

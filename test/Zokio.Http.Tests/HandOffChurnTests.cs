@@ -174,7 +174,7 @@ public class HandOffChurnTests
         Assert.Equal("blocked", await blocking.WaitAsync(TestHost.Timeout));
         // The blocked thread leaves as soon as its work returns, although its pending send cannot finish yet: its
         // drain moves that send to the loop's current thread.
-        await TestHost.WaitUntilAsync(() => !Directory.Exists($"/proc/self/task/{tid}"), timeout.Token);
+        await Eventually.TrueAsync(() => !Directory.Exists($"/proc/self/task/{tid}"), timeout.Token);
 
         // Now the client reads, and gets every byte, in order.
         byte[] received = await ReadResponseBodyAsync(stalled, Size).WaitAsync(TestHost.Timeout);

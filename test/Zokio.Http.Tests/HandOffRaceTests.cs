@@ -10,7 +10,7 @@ namespace Zokio.Http.Tests;
 /// </summary>
 public class HandOffRaceTests
 {
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task After_a_hand_off_the_blocked_thread_leaves_the_loop_even_while_awaits_resume_on_it(LoopBackendKind backend)
     {
         WebApplication app = TestHost.CreateZokioBuilder(backend, configure: options =>
@@ -74,7 +74,7 @@ public class HandOffRaceTests
         Assert.Equal("awaited", await awaiting.WaitAsync(TestHost.Timeout));
 
         // One thread drives the loop again: the blocked one must have exited once its work returned.
-        await TestHost.WaitUntilAsync(() => CountThreadsNamed("zokio-loop-0") == 1, timeout.Token);
+        await Eventually.TrueAsync(() => CountThreadsNamed("zokio-loop-0") == 1, timeout.Token);
 
         // And the loop still serves.
         Assert.Equal("fast", await new HttpClient { BaseAddress = host.BaseAddress, Timeout = TestHost.Timeout }.GetStringAsync("/fast"));

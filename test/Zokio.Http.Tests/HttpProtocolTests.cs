@@ -22,7 +22,7 @@ public class HttpProtocolTests
         });
     }
 
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Http1_get_and_post_echo_are_served_by_Zokio(LoopBackendKind backend)
     {
         using ZokioMeterReader meter = new();
@@ -51,7 +51,7 @@ public class HttpProtocolTests
         Assert.True(meter.Read(ZokioMeterReader.ConnectionsAccepted) > acceptedBefore, "Zokio accepted no connection; another transport served.");
     }
 
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Http2_cleartext_with_prior_knowledge_is_served_by_Zokio(LoopBackendKind backend)
     {
         using ZokioMeterReader meter = new();
@@ -86,7 +86,7 @@ public class HttpProtocolTests
         Assert.True(meter.Read(ZokioMeterReader.ConnectionsAccepted) > acceptedBefore, "Zokio accepted no connection; another transport served.");
     }
 
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Http2_over_tls_negotiated_with_alpn_is_served_by_Zokio(LoopBackendKind backend)
     {
         using X509Certificate2 certificate = CreateSelfSignedCertificate();

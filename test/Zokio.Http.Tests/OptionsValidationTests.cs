@@ -46,7 +46,7 @@ public class OptionsValidationTests
             exception.Message);
     }
 
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Enum_values_bind_by_name_ignoring_case_as_the_configuration_binder_reads_them(LoopBackendKind backend)
     {
         WebApplicationBuilder builder = TestHost.CreateBuilder(args: [$"--Zokio:Backend={backend.ToString().ToLowerInvariant()}", "--Zokio:ApplicationScheduling=threadpool", "--Zokio:LoopCount=1"]);

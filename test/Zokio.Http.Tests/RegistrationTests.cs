@@ -59,7 +59,7 @@ public class RegistrationTests
         {
             foreach (bool zokioFirst in new[] { true, false })
             {
-                foreach (LoopBackendKind backend in new[] { LoopBackendKind.IoUring, LoopBackendKind.Epoll })
+                foreach (LoopBackendKind backend in Backends.Kinds)
                 {
                     cases.Add(registration, zokioFirst, backend);
                 }
@@ -72,7 +72,7 @@ public class RegistrationTests
     [Theory, MemberData(nameof(DeclineCases))]
     public async Task Sockets_serves_what_Zokio_declines_whichever_is_registered_first(Registration registration, bool zokioFirst, Decline decline)
     {
-        CapturingLoggerProvider logs = new();
+        CapturingLoggerProvider logs = new(LogLevel.Information);
         Dictionary<string, string?> configuration = decline == Decline.Disabled ? new() { ["Zokio:Enabled"] = "false" } : [];
         using IHost host = BuildOrderedHost(registration, zokioFirst, configuration, logs, services =>
         {

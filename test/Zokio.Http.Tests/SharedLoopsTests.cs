@@ -12,7 +12,7 @@ namespace Zokio.Http.Tests;
 /// <summary>One set of event loops per app: serving, connecting out and application code share it.</summary>
 public class SharedLoopsTests
 {
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task An_app_that_serves_and_connects_out_runs_LoopCount_loop_threads(LoopBackendKind backend)
     {
         WebApplicationBuilder builder = TestHost.CreateZokioBuilder(backend);

@@ -35,7 +35,7 @@ public class ShutdownTimeoutTests
         }
     }
 
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task An_open_stream_at_the_shutdown_timeout_ends_as_on_Sockets(LoopBackendKind backend)
     {
         (string status, string[] warnings) sockets = await StreamUntilShutdownTimeout(args: ["--Zokio:Enabled=false"], backend: LoopBackendKind.Auto);
@@ -48,7 +48,7 @@ public class ShutdownTimeoutTests
 
     private static async Task<(string Status, string[] Warnings)> StreamUntilShutdownTimeout(string[] args, LoopBackendKind backend)
     {
-        using CapturingLoggerProvider logs = new();
+        using CapturingLoggerProvider logs = new(LogLevel.Information);
         WebApplicationBuilder builder = TestHost.CreateZokioBuilder(backend, args: args, protocols: HttpProtocols.Http2);
         builder.Logging.AddProvider(logs);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(300));

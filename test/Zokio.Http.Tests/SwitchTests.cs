@@ -7,7 +7,7 @@ namespace Zokio.Http.Tests;
 /// <summary>How Zokio is turned on and off without touching the app's code.</summary>
 public class SwitchTests
 {
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Zokio_Enabled_false_on_the_command_line_serves_with_Sockets_and_Zokio_accepts_nothing(LoopBackendKind backend)
     {
         using ZokioMeterReader meter = new();
@@ -22,7 +22,7 @@ public class SwitchTests
         Assert.Equal(acceptedBefore, meter.Read(ZokioMeterReader.ConnectionsAccepted));
     }
 
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Hosting_startup_assembly_puts_an_app_that_never_calls_UseZokio_on_Zokio(LoopBackendKind backend)
     {
         using ZokioMeterReader meter = new();

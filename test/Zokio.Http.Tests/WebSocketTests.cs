@@ -8,7 +8,7 @@ namespace Zokio.Http.Tests;
 
 public class WebSocketTests
 {
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task WebSocket_messages_are_echoed_through_Zokio(LoopBackendKind backend)
     {
         using ZokioMeterReader meter = new();

@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Zokio.Http;
-using Zokio.Http.Tests;
+using Zokio.Testing;
 using Zokio.Reliability.TestServer;
 using Zokio.Runtime.Loops;
 

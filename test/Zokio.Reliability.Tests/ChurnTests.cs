@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Zokio.Http.Tests;
 
 namespace Zokio.Reliability.Tests;
 
@@ -14,7 +13,7 @@ public class ChurnTests
         WebApplication app = ReliabilityHost.CreateBuilder(transport).Build();
         app.MapGet("/", () => "served");
         await using ReliabilityHost host = await ReliabilityHost.StartAsync(app);
-        await using LeakWatch leaks = await LeakWatch.StartAsync(transport, host);
+        LeakCheck leaks = await host.StartLeakCheckAsync();
         using ZokioMeterReader meter = new();
         long acceptedBefore = meter.Read(ZokioMeterReader.ConnectionsAccepted);
         // Generous for a busy 2-core machine; the connections themselves take seconds.

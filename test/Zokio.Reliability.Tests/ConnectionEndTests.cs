@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
-using Zokio.Http.Tests;
 
 namespace Zokio.Reliability.Tests;
 
@@ -59,7 +58,7 @@ public class ConnectionEndTests
             Assert.False((await replacementOutput.Writer.WriteAsync("x"u8.ToArray(), timeout.Token)).IsCompleted);
             if (transport != ServerTransport.Sockets)
             {
-                await Eventually.EqualsAsync(0L, () => meter.Read(ZokioMeters.ConnectionsActive), "zokio.connections.active");
+                await Eventually.EqualsAsync(0L, () => meter.Read(ZokioMeterReader.ConnectionsActive), "zokio.connections.active");
             }
         }
         finally

@@ -24,7 +24,7 @@ public class HandOffTests
     public async Task Twenty_hand_offs_with_client_churn_keep_the_process_alive_and_every_response_correct(ServerTransport transport, int loops)
     {
         const int Rounds = 20;
-        await using ChildServer server = await ChildServer.StartAsync(ChildServer.TransportArguments(transport, loops, StallThresholdMs));
+        await using AppProcess server = await TestServer.StartAsync(TestServer.TransportArguments(transport, loops, StallThresholdMs));
         HandOffDriver driver = new(server, transport);
         await server.RunAsync(async () =>
         {
@@ -47,7 +47,7 @@ public class HandOffTests
     {
         const int Rounds = 5;
         const int ResponseMiB = 64;
-        await using ChildServer server = await ChildServer.StartAsync(ChildServer.TransportArguments(transport, loops: 1, StallThresholdMs));
+        await using AppProcess server = await TestServer.StartAsync(TestServer.TransportArguments(transport, loops: 1, StallThresholdMs));
         HandOffDriver driver = new(server, transport);
         await server.RunAsync(async () =>
         {
@@ -89,7 +89,7 @@ public class HandOffTests
     [Theory, MemberData(nameof(Transports.WithSockets), MemberType = typeof(Transports))]
     public async Task During_a_hand_off_a_new_connection_is_answered_before_the_blocking_handler_returns(ServerTransport transport)
     {
-        await using ChildServer server = await ChildServer.StartAsync(ChildServer.TransportArguments(transport, loops: 1, StallThresholdMs));
+        await using AppProcess server = await TestServer.StartAsync(TestServer.TransportArguments(transport, loops: 1, StallThresholdMs));
         HandOffDriver driver = new(server, transport);
         await server.RunAsync(async () =>
         {
@@ -111,7 +111,7 @@ public class HandOffTests
     [Theory, MemberData(nameof(Transports.Zokio), MemberType = typeof(Transports))]
     public async Task A_loop_blocked_while_the_thread_pool_is_starved_is_still_handed_off(ServerTransport transport)
     {
-        await using ChildServer server = await ChildServer.StartAsync(ChildServer.TransportArguments(transport, loops: 1, StallThresholdMs));
+        await using AppProcess server = await TestServer.StartAsync(TestServer.TransportArguments(transport, loops: 1, StallThresholdMs));
         HandOffDriver driver = new(server, transport);
         await server.RunAsync(async () =>
         {

@@ -3,7 +3,6 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Zokio.Http.Tests;
 using Zokio.Reliability.TestServer;
 
 namespace Zokio.Reliability.Tests;
@@ -27,7 +26,7 @@ public class PeerFaultTests
             }
         }));
         await using ReliabilityHost host = await ReliabilityHost.StartAsync(app);
-        await using LeakWatch leaks = await LeakWatch.StartAsync(transport, host);
+        LeakCheck leaks = await host.StartLeakCheckAsync();
         using CancellationTokenSource timeout = new(ReliabilityHost.Timeout);
 
         using (RawConnection client = await RawConnection.ConnectAsync(host.Port, timeout.Token))
@@ -51,7 +50,7 @@ public class PeerFaultTests
         app.MapGet("/", () => "served");
         app.MapGet("/big", (HttpContext context) => RecordOutcomeAsync(handlerOutcome, "the whole response was written", () => WritePatternAsync(context, 64L * BodyPattern.MiB)));
         await using ReliabilityHost host = await ReliabilityHost.StartAsync(app);
-        await using LeakWatch leaks = await LeakWatch.StartAsync(transport, host);
+        LeakCheck leaks = await host.StartLeakCheckAsync();
         using CancellationTokenSource timeout = new(ReliabilityHost.Timeout);
 
         using (RawConnection client = await RawConnection.ConnectAsync(host.Port, timeout.Token))

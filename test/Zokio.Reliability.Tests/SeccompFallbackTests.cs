@@ -11,7 +11,7 @@ public class SeccompFallbackTests
     [Theory, MemberData(nameof(DeniedSyscalls))]
     public async Task Auto_falls_back_to_epoll_logs_why_and_serves_when_seccomp_denies(string syscall)
     {
-        await using ChildServer server = await ChildServer.StartAsync($"--deny-syscall={syscall}", "--Zokio:Backend=Auto", "--Zokio:LoopCount=2");
+        await using AppProcess server = await TestServer.StartAsync($"--deny-syscall={syscall}", "--Zokio:Backend=Auto", "--Zokio:LoopCount=2");
         await server.RunAsync(async () =>
         {
             Assert.Contains(server.Output, line => line.Contains("Zokio is using epoll because io_uring is unavailable", StringComparison.Ordinal) && line.Contains($"{syscall} is blocked by a seccomp filter", StringComparison.Ordinal) && line.Contains("EPERM", StringComparison.Ordinal));
@@ -40,7 +40,7 @@ public class SeccompFallbackTests
     public async Task The_fallback_names_the_seccomp_filter_not_the_kernel(string errno)
     {
         // The kernel has io_uring; only the filter says ENOSYS. The log must not send the operator to a kernel upgrade.
-        await using ChildServer server = await ChildServer.StartAsync("--deny-syscall=io_uring_setup", $"--deny-errno={errno}", "--Zokio:Backend=Auto", "--Zokio:LoopCount=1");
+        await using AppProcess server = await TestServer.StartAsync("--deny-syscall=io_uring_setup", $"--deny-errno={errno}", "--Zokio:Backend=Auto", "--Zokio:LoopCount=1");
         await server.RunAsync(() =>
         {
             string line = Assert.Single(server.Output, line => line.Contains("Zokio is using epoll because io_uring is unavailable", StringComparison.Ordinal));
@@ -57,7 +57,7 @@ public class SeccompFallbackTests
     {
         // Asked for io_uring explicitly, the server must not fall back, nor start and die at the first wait: it fails
         // to start, and says why.
-        (int exitCode, string[] output) = await ChildServer.RunToExitAsync($"--deny-syscall={syscall}", "--Zokio:Backend=IoUring", "--Zokio:LoopCount=2");
+        (int exitCode, string[] output) = await TestServer.RunToExitAsync($"--deny-syscall={syscall}", "--Zokio:Backend=IoUring", "--Zokio:LoopCount=2");
 
         Assert.NotEqual(0, exitCode);
         Assert.DoesNotContain(output, line => line.StartsWith("listening ", StringComparison.Ordinal));

@@ -21,7 +21,7 @@ public partial class ReadmeExampleTests : IClassFixture<LeakCheck>
     [Fact]
     public void Every_example_in_the_readme_is_the_file_this_project_compiles()
     {
-        string root = RepositoryRoot.Path;
+        string root = Repository.Root;
         string readme = File.ReadAllText(Path.Combine(root, "README.md"));
         Dictionary<string, string> blocks = CompiledBlock().Matches(readme).ToDictionary(m => m.Groups["path"].Value, m => m.Groups["code"].Value);
 

@@ -48,7 +48,7 @@ internal static class PostgresCluster
 
     private static (int ExitCode, string Output, string Errors) RunSetup(string command)
     {
-        string script = Path.Combine(RepositoryRoot(), "bench", "db", "setup.sh");
+        string script = Path.Combine(Repository.Root, "bench", "db", "setup.sh");
         using Process process = Process.Start(new ProcessStartInfo(script, command)
         {
             RedirectStandardOutput = true,
@@ -63,19 +63,6 @@ internal static class PostgresCluster
         }
 
         return (process.ExitCode, output.Result, errors.Result);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Zokio.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Zokio.sln above {AppContext.BaseDirectory}: the tests must run from the repository's build output.");
     }
 
     private sealed record State(string? ConnectionString, string? UnavailableReason, bool StartedHere);

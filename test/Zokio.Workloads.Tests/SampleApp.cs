@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration.Json;
 using Zokio.Http;
-using Zokio.Http.Tests;
 using Zokio.Runtime.Loops;
 using Zokio.Samples.WebApi;
 using Zokio.Samples.WebApi.TechEmpower;

@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Npgsql;
-using Zokio.Http.Tests;
 using Zokio.Runtime.Loops;
 
 namespace Zokio.Workloads.Tests;
@@ -18,7 +17,7 @@ public class SlowQueryTests
     private const long LockKey = 0x5A6F6B696F; // "Zokio"
     private const string WaitForLock = "SELECT pg_advisory_xact_lock($1)";
 
-    [PostgresTheory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [PostgresTheory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task While_a_request_awaits_a_slow_query_requests_on_other_connections_of_its_loop_complete(LoopBackendKind backend)
     {
         TaskCompletionSource<bool> resumedOnLoop = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -35,7 +34,7 @@ public class SlowQueryTests
         Assert.True(await resumedOnLoop.Task.WaitAsync(TestHost.Timeout), "After awaiting Npgsql the handler did not resume on its loop.");
     }
 
-    [PostgresTheory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [PostgresTheory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task While_a_request_blocks_its_loop_on_a_synchronous_slow_query_Adaptive_scheduling_keeps_its_other_connections_served(LoopBackendKind backend)
     {
         await RunAsync(backend, "/slow-query", (NpgsqlDataSource db) =>

@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Npgsql;
 using Zokio.BenchClient;
-using Zokio.Http.Tests;
 using Zokio.Runtime.Loops;
 
 namespace Zokio.Workloads.Tests;
@@ -10,7 +9,7 @@ namespace Zokio.Workloads.Tests;
 [Collection(PostgresCollection.Name)]
 public class TechEmpowerTests
 {
-    [PostgresTheory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [PostgresTheory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Database_endpoints_pass_TechEmpower_validation_against_PostgreSQL(LoopBackendKind backend)
     {
         using ZokioMeterReader meter = new();
@@ -31,7 +30,7 @@ public class TechEmpowerTests
         Assert.True(meter.Read(ZokioMeterReader.ConnectionsAccepted) > acceptedBefore, "Zokio accepted no connection; another transport served.");
     }
 
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Without_a_connection_string_the_database_endpoints_are_not_mapped(LoopBackendKind backend)
     {
         // The README's commands run the sample without a database: it must start and simply not serve these.

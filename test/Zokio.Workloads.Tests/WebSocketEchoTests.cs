@@ -2,14 +2,13 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
-using Zokio.Http.Tests;
 using Zokio.Runtime.Loops;
 
 namespace Zokio.Workloads.Tests;
 
 public class WebSocketEchoTests
 {
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task The_sample_echo_closes_with_the_clients_status_and_reason(LoopBackendKind backend)
     {
         await using TestHost host = await TestHost.StartAsync(SampleApp.Create(backend, connectionString: null));
@@ -29,7 +28,7 @@ public class WebSocketEchoTests
         Assert.Equal("client going away", client.CloseStatusDescription);
     }
 
-    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task The_sample_echo_answers_a_close_without_status_with_a_normal_closure(LoopBackendKind backend)
     {
         await using TestHost host = await TestHost.StartAsync(SampleApp.Create(backend, connectionString: null));

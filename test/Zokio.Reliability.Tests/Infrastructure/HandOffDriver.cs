@@ -3,10 +3,10 @@ using System.Globalization;
 namespace Zokio.Reliability.Tests;
 
 /// <summary>
-/// The client side of the hand-off scenarios against a <see cref="ChildServer"/>: connections served with
+/// The client side of the hand-off scenarios against a <see cref="TestServer"/>: connections served with
 /// request-specific answers, a handler that blocks its thread until released, and the server's hand-off count.
 /// </summary>
-internal sealed class HandOffDriver(ChildServer server, ServerTransport transport)
+internal sealed class HandOffDriver(AppProcess server, ServerTransport transport)
 {
     // Bounds one block the way the Thread.Sleep(2000) did, when the scenario's clients are not all answered sooner.
     private static readonly TimeSpan s_longestBlock = TimeSpan.FromSeconds(2);

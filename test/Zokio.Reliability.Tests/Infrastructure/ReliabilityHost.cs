@@ -9,7 +9,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Zokio.Http;
-using Zokio.Http.Tests;
 using Zokio.Runtime.Loops;
 
 namespace Zokio.Reliability.Tests;
@@ -27,7 +26,7 @@ internal sealed class TransportSettings
 /// <summary>An app in this process on a loopback port the kernel chose, served by Zokio (two loops) or by Sockets.</summary>
 internal sealed class ReliabilityHost : IAsyncDisposable
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan Timeout = Backends.Timeout;
 
     private ReliabilityHost(WebApplication app, int port)
     {
@@ -55,11 +54,7 @@ internal sealed class ReliabilityHost : IAsyncDisposable
         configure?.Invoke(settings);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Services.AddSingleton(new ServedBy(transport));
-        builder.Logging.ClearProviders();
-        if (Environment.GetEnvironmentVariable("ZOKIO_TEST_LOGS") == "1")
-        {
-            builder.Logging.AddSimpleConsole(console => console.TimestampFormat = "HH:mm:ss.fff ").SetMinimumLevel(LogLevel.Debug);
-        }
+        TestHost.ConfigureLogging(builder);
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, options =>
         {
@@ -129,6 +124,19 @@ internal sealed class ReliabilityHost : IAsyncDisposable
 
         return host;
     }
+
+    /// <summary>
+    /// Watches for leaks from here on (<see cref="LeakCheck.StartAsync"/>): sockets and, on Zokio, pool blocks, once this
+    /// host has served one connection, so state made lazily on the first one is part of the baseline.
+    /// </summary>
+    public Task<LeakCheck> StartLeakCheckAsync() =>
+        LeakCheck.StartAsync(poolMemory: App.Services.GetRequiredService<ServedBy>().Transport != ServerTransport.Sockets, async () =>
+        {
+            using CancellationTokenSource timeout = new(Timeout);
+            using RawConnection warmUp = await RawConnection.ConnectAsync(Port, timeout.Token);
+            await warmUp.SendAsync("GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n", timeout.Token);
+            await warmUp.ReadToEndAsync(timeout.Token);
+        });
 
     public async ValueTask DisposeAsync()
     {
