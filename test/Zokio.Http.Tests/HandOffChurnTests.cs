@@ -17,13 +17,7 @@ namespace Zokio.Http.Tests;
 /// </summary>
 public class HandOffChurnTests
 {
-    public static TheoryData<LoopBackendKind, int> Cases => new()
-    {
-        { LoopBackendKind.IoUring, 1 },
-        { LoopBackendKind.IoUring, 2 },
-        { LoopBackendKind.Epoll, 1 },
-        { LoopBackendKind.Epoll, 2 },
-    };
+    public static TheoryData<LoopBackendKind, int> Cases => Backends.With(1, 2);
 
     [Theory, MemberData(nameof(Cases))]
     public async Task Repeated_hand_offs_with_client_churn_keep_the_process_serving(LoopBackendKind backend, int loops)
@@ -87,13 +81,7 @@ public class HandOffChurnTests
         Assert.True(meter.Read(ZokioMeterReader.LoopHandOffs) >= handOffsBefore + Rounds, "The loops were not handed off in every round.");
     }
 
-    public static TheoryData<LoopBackendKind, bool> ReleaseOrders => new()
-    {
-        { LoopBackendKind.IoUring, false },
-        { LoopBackendKind.IoUring, true },
-        { LoopBackendKind.Epoll, false },
-        { LoopBackendKind.Epoll, true },
-    };
+    public static TheoryData<LoopBackendKind, bool> ReleaseOrders => Backends.With(false, true);
 
     /// <param name="backend">The loop's backend.</param>
     /// <param name="returnBeforeTakeOver">

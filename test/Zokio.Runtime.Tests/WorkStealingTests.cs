@@ -12,25 +12,10 @@ namespace Zokio.Runtime.Tests;
 /// </summary>
 public class WorkStealingTests
 {
-    public static TheoryData<LoopBackendKind, int, bool> StealingCases => new()
-    {
-        { LoopBackendKind.IoUring, 2, true },
-        { LoopBackendKind.Epoll, 2, true },
-        { LoopBackendKind.IoUring, 4, true },
-        { LoopBackendKind.Epoll, 4, true },
-        { LoopBackendKind.IoUring, 2, false },
-        { LoopBackendKind.Epoll, 2, false },
-    };
+    public static TheoryData<LoopBackendKind, int, bool> StealingCases => Backends.With((2, true), (4, true), (2, false));
 
-    public static TheoryData<LoopBackendKind, ApplicationScheduling> SchedulingCases => new()
-    {
-        { LoopBackendKind.IoUring, ApplicationScheduling.Adaptive },
-        { LoopBackendKind.Epoll, ApplicationScheduling.Adaptive },
-        { LoopBackendKind.IoUring, ApplicationScheduling.Loop },
-        { LoopBackendKind.Epoll, ApplicationScheduling.Loop },
-        { LoopBackendKind.IoUring, ApplicationScheduling.ThreadPool },
-        { LoopBackendKind.Epoll, ApplicationScheduling.ThreadPool },
-    };
+    public static TheoryData<LoopBackendKind, ApplicationScheduling> SchedulingCases =>
+        Backends.With(ApplicationScheduling.Adaptive, ApplicationScheduling.Loop, ApplicationScheduling.ThreadPool);
 
     [Theory, MemberData(nameof(StealingCases))]
     public async Task Every_spawned_item_runs_exactly_once_while_idle_loops_steal_concurrently(LoopBackendKind backend, int loops, bool stealing)

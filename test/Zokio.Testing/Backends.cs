@@ -12,6 +12,36 @@ public static class Backends
 
     public static TheoryData<LoopBackendKind> All => new(Kinds);
 
+    /// <summary>Every backend with each of <paramref name="values"/>: a theory's other parameter, on both backends.</summary>
+    public static TheoryData<LoopBackendKind, T> With<T>(params T[] values)
+    {
+        TheoryData<LoopBackendKind, T> data = new();
+        foreach (T value in values)
+        {
+            foreach (LoopBackendKind backend in Kinds)
+            {
+                data.Add(backend, value);
+            }
+        }
+
+        return data;
+    }
+
+    /// <inheritdoc cref="With{T}(T[])"/>
+    public static TheoryData<LoopBackendKind, T1, T2> With<T1, T2>(params (T1, T2)[] values)
+    {
+        TheoryData<LoopBackendKind, T1, T2> data = new();
+        foreach ((T1 first, T2 second) in values)
+        {
+            foreach (LoopBackendKind backend in Kinds)
+            {
+                data.Add(backend, first, second);
+            }
+        }
+
+        return data;
+    }
+
     /// <summary>A group of <paramref name="loops"/> loops on <paramref name="backend"/> with a small ring.</summary>
     public static EventLoopGroup Start(LoopBackendKind backend, int loops = 1, Action<EventLoopGroupOptions>? configure = null)
     {

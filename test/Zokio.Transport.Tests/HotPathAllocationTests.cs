@@ -12,13 +12,7 @@ namespace Zokio.Transport.Tests;
 /// <summary>Receive, schedule and send on a warm connection allocate nothing per message.</summary>
 public class HotPathAllocationTests : IClassFixture<LeakCheck>
 {
-    public static TheoryData<LoopBackendKind, bool> Cases => new()
-    {
-        { LoopBackendKind.IoUring, true },
-        { LoopBackendKind.IoUring, false },
-        { LoopBackendKind.Epoll, true },
-        { LoopBackendKind.Epoll, false },
-    };
+    public static TheoryData<LoopBackendKind, bool> Cases => Backends.With(true, false);
 
     [Theory, MemberData(nameof(Cases))]
     public async Task Echo_round_trips_on_a_warm_connection_allocate_nothing(LoopBackendKind backend, bool waitForData)
