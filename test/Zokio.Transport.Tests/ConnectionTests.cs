@@ -15,7 +15,7 @@ namespace Zokio.Transport.Tests;
 public class ConnectionTests : IClassFixture<LeakCheck>
 {
 
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Timeout = Backends.Timeout;
 
     private static ZokioTransportFactory CreateFactory(LoopBackendKind backend, Action<ZokioTransportOptions>? configure = null)
     {

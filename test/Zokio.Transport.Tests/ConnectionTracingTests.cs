@@ -10,7 +10,7 @@ namespace Zokio.Transport.Tests;
 public class ConnectionTracingTests : IClassFixture<LeakCheck>
 {
 
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Timeout = Backends.Timeout;
 
     [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Connections_are_traced_when_they_open_and_close_at_verbose_level(LoopBackendKind backend)

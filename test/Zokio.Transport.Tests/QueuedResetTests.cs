@@ -28,7 +28,7 @@ public class QueuedResetTests : IClassFixture<LeakCheck>
 
     public static TheoryData<Server> Servers => [Server.IoUringMultishot, Server.IoUringPollAndRecv, Server.Epoll, Server.Sockets];
 
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Timeout = Backends.Timeout;
 
     [Theory, MemberData(nameof(Servers))]
     public async Task Bytes_and_a_reset_queued_before_the_first_read_reach_the_application_as_bytes_then_ConnectionResetException(Server server)

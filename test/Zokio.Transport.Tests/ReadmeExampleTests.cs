@@ -16,7 +16,7 @@ namespace Zokio.Transport.Tests;
 public partial class ReadmeExampleTests : IClassFixture<LeakCheck>
 {
 
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Timeout = Backends.Timeout;
 
     [Fact]
     public void Every_example_in_the_readme_is_the_file_this_project_compiles()
