@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Zokio.Runtime.Diagnostics;
+using Zokio.Runtime.HandOff;
 
 namespace Zokio.Runtime.Loops;
 
