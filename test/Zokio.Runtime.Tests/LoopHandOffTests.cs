@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Zokio.Runtime.Diagnostics;
 using Zokio.Runtime.HandOff;
+using Zokio.Runtime.Io;
 using Zokio.Runtime.Loops;
 
 namespace Zokio.Runtime.Tests;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Zokio.Runtime.Diagnostics;
+using Zokio.Runtime.Io;
 using Zokio.Runtime.Loops;
 
 namespace Zokio.Runtime.HandOff;

@@ -11,6 +11,8 @@ using Zokio.Runtime.Io.Operations;
 using Zokio.Runtime.IoUring;
 using Zokio.Runtime.Memory;
 using Zokio.Runtime.Native;
+using Zokio.Runtime.Scheduling;
+using Zokio.Runtime.Time;
 
 namespace Zokio.Runtime.Loops;
 

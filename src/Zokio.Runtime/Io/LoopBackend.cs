@@ -1,8 +1,9 @@
 using Zokio.Runtime.HandOff;
 using Zokio.Runtime.Io;
 using Zokio.Runtime.Io.Operations;
+using Zokio.Runtime.Loops;
 
-namespace Zokio.Runtime.Loops;
+namespace Zokio.Runtime.Io;
 
 /// <summary>
 /// The kernel interface of one event loop: io_uring, epoll, and later kqueue or IOCP. A backend is completion-based
