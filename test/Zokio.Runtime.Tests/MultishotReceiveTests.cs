@@ -12,15 +12,7 @@ namespace Zokio.Runtime.Tests;
 /// </summary>
 public class MultishotReceiveTests
 {
-    public static TheoryData<LoopBackendKind, int> Modes => new()
-    {
-        { LoopBackendKind.IoUring, 128 },
-        { LoopBackendKind.IoUring, 1 },
-        { LoopBackendKind.IoUring, 0 },
-        { LoopBackendKind.Epoll, 128 },
-    };
-
-    [Theory, MemberData(nameof(Modes))]
+    [Theory, MemberData(nameof(ReceiveModes.All), MemberType = typeof(ReceiveModes))]
     public async Task An_upload_arrives_intact_and_in_order(LoopBackendKind backend, int receiveBuffers)
     {
         const int Total = 16 * 1024 * 1024;

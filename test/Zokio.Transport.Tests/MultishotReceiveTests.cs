@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Zokio.Runtime.Loops;
+using Zokio.Runtime.Tests;
 
 namespace Zokio.Transport.Tests;
 
@@ -19,15 +20,7 @@ public class MultishotReceiveTests : IClassFixture<LeakCheck>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    public static TheoryData<LoopBackendKind, int> Modes => new()
-    {
-        { LoopBackendKind.IoUring, 128 },
-        { LoopBackendKind.IoUring, 1 },
-        { LoopBackendKind.IoUring, 0 },
-        { LoopBackendKind.Epoll, 128 },
-    };
-
-    [Theory, MemberData(nameof(Modes))]
+    [Theory, MemberData(nameof(ReceiveModes.All), MemberType = typeof(ReceiveModes))]
     public async Task Backpressure_stops_receiving_and_resumes_without_losing_bytes(LoopBackendKind backend, int receiveBuffers)
     {
         PauseCounter pauses = new();
@@ -40,7 +33,7 @@ public class MultishotReceiveTests : IClassFixture<LeakCheck>
         Assert.True(pauses.Count > 0, "The input pipe never paused, so backpressure was not exercised.");
     }
 
-    [Theory, MemberData(nameof(Modes))]
+    [Theory, MemberData(nameof(ReceiveModes.All), MemberType = typeof(ReceiveModes))]
     public async Task Bytes_then_the_peers_FIN_reach_the_application_in_that_order(LoopBackendKind backend, int receiveBuffers)
     {
         await using ZokioTransportFactory factory = CreateFactory(backend, receiveBuffers, maxReadBufferSize: 1024 * 1024, new PauseCounter());
