@@ -1,4 +1,4 @@
-namespace Zokio.Runtime.Loops;
+namespace Zokio.Runtime.Time;
 
 /// <summary>A timer on a loop's <see cref="TimerWheel"/>: an intrusive list node with a deadline in wheel ticks.</summary>
 internal abstract class TimerEntry

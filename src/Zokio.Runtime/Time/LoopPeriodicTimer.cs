@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Tasks.Sources;
+using Zokio.Runtime.Time;
 
 namespace Zokio.Runtime.Loops;
 

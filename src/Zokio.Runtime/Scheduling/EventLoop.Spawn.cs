@@ -1,3 +1,5 @@
+using Zokio.Runtime.Scheduling;
+
 namespace Zokio.Runtime.Loops;
 
 public sealed partial class EventLoop

@@ -1,6 +1,7 @@
 using Zokio.Runtime.Io;
+using Zokio.Runtime.Loops;
 
-namespace Zokio.Runtime.Loops;
+namespace Zokio.Runtime.Io;
 
 /// <summary>
 /// What a loop's backend becomes once the loop has stopped: every operation completes at once with what

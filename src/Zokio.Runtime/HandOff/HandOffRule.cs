@@ -1,8 +1,8 @@
-namespace Zokio.Runtime.Io;
+namespace Zokio.Runtime.HandOff;
 
 /// <summary>
 /// What happens to an in-flight operation when a blocked loop's I/O moves to a successor thread with a ring of its own
-/// (see <see cref="Loops.LoopBackend.AdoptWaitsFrom"/> and <see cref="Loops.LoopBackend.DrainAfterHandOff"/>).
+/// (see <see cref="IoMigration"/>). Each operation type declares its own (<see cref="Io.IoOperation.HandOffRule"/>).
 /// </summary>
 internal enum HandOffRule : byte
 {

@@ -1,6 +1,6 @@
 using Zokio.Runtime.Io;
 
-namespace Zokio.Runtime.Loops;
+namespace Zokio.Runtime.HandOff;
 
 /// <summary>
 /// A completion a handed-off thread's backend still held, moved to the loop's current thread by token: the operation

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 
-namespace Zokio.Runtime.Loops;
+namespace Zokio.Runtime.Time;
 
 /// <summary>
 /// A hierarchical timer wheel with 1 ms ticks (Varghese and Lauck's scheme 7, laid out as Tokio's driver does): six

@@ -1,4 +1,6 @@
-namespace Zokio.Runtime.Loops;
+using Zokio.Runtime.Loops;
+
+namespace Zokio.Runtime.Scheduling;
 
 /// <summary>
 /// Work given to <see cref="EventLoop.Spawn{T}"/> that has not started yet: the one kind of queued item another loop

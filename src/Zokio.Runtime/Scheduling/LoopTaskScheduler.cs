@@ -1,4 +1,6 @@
-namespace Zokio.Runtime.Loops;
+using Zokio.Runtime.Loops;
+
+namespace Zokio.Runtime.Scheduling;
 
 /// <summary>Runs tasks on one event loop, so code can <c>await</c> back onto it.</summary>
 internal sealed class LoopTaskScheduler(EventLoop loop) : TaskScheduler

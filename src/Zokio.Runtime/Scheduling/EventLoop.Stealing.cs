@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Zokio.Runtime.Diagnostics;
+using Zokio.Runtime.HandOff;
+using Zokio.Runtime.Scheduling;
 
 namespace Zokio.Runtime.Loops;
 

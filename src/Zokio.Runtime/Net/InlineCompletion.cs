@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
 
-namespace Zokio.Runtime.Loops;
+namespace Zokio.Runtime.Net;
 
 /// <summary>
 /// Hands the result of an inner <see cref="ValueTask{T}"/> to whoever awaits the returned one, resuming them inline

@@ -1,7 +1,9 @@
+using Zokio.Runtime.HandOff;
 using Zokio.Runtime.Io;
 using Zokio.Runtime.Io.Operations;
+using Zokio.Runtime.Loops;
 
-namespace Zokio.Runtime.Loops;
+namespace Zokio.Runtime.Io;
 
 /// <summary>
 /// The kernel interface of one event loop: io_uring, epoll, and later kqueue or IOCP. A backend is completion-based
@@ -64,20 +66,28 @@ internal abstract class LoopBackend : IDisposable
     /// </summary>
     public virtual bool IsThreadBound => false;
 
-    /// <summary>
-    /// On a thread taking over a blocked loop, with that loop's thread-bound backend: re-issues here the readiness
-    /// waits (which can safely be pending twice), so idle connections and listeners keep being served.
-    /// </summary>
-    public virtual void AdoptWaitsFrom(LoopBackend previous)
-    {
-    }
+    // The primitives below are what the hand-off (HandOff/IoMigration) needs of a thread-bound backend; only such a
+    // backend is ever drained, so the others keep these defaults.
 
     /// <summary>
-    /// On the old thread of a loop that was handed off, once its blocking work has returned: ends everything the
-    /// backend still holds, hands each completion to <paramref name="forward"/> (which delivers it on the loop's
-    /// current thread), and releases the backend.
+    /// True when a completion of <paramref name="token"/> waits in this backend, not yet dispatched. Read by a thread
+    /// taking over while this backend's own thread is blocked: it looks without consuming.
     /// </summary>
-    public virtual void DrainAfterHandOff(Action<ForwardedCompletion> forward) => Dispose();
+    public virtual bool HoldsCompletionOf(OperationToken token) => false;
+
+    /// <summary>True while requests this backend handed to the kernel have not completed (the wake read included).</summary>
+    public virtual bool HasRequestsInKernel => false;
+
+    /// <summary>Asks the kernel to cancel every request this backend has in flight.</summary>
+    public virtual void CancelAll() => throw new NotSupportedException($"A {Kind} backend is not drained after a hand-off.");
+
+    /// <summary>
+    /// Waits up to <paramref name="timeoutNanoseconds"/> for completions and hands each one to
+    /// <paramref name="onCompletion"/> by token, never touching the operations (a receive's bytes copied out of the
+    /// backend's buffers). Returns false when the wait timed out with nothing to reap.
+    /// </summary>
+    public virtual bool WaitAndReapDetached(long timeoutNanoseconds, Action<ForwardedCompletion> onCompletion) =>
+        throw new NotSupportedException($"A {Kind} backend is not drained after a hand-off.");
 
     /// <summary>Calls entering the kernel (io_uring_enter or epoll_wait), for the loop's metrics.</summary>
     public abstract long Enters { get; }

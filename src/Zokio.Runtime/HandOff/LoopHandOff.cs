@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Zokio.Runtime.Diagnostics;
+using Zokio.Runtime.Io;
+using Zokio.Runtime.Loops;
 
-namespace Zokio.Runtime.Loops;
+namespace Zokio.Runtime.HandOff;
 
 /// <summary>
 /// Which thread runs a loop, and the one state machine by which a thread blocked in application work gives the loop
@@ -19,9 +21,12 @@ namespace Zokio.Runtime.Loops;
 /// successor opens its own and re-issues the loop's readiness waits there; the operations' tokens (slot + generation)
 /// make every completion the old ring still holds either the live one, forwarded to the successor by token, or a
 /// recognisably stale copy.</para>
+/// <para>What happens to the I/O itself (which operations move, the old ring's drain, forwarding, resubmission) is
+/// <see cref="IoMigration"/>'s: this class only decides when it happens.</para>
 /// </remarks>
 internal sealed class LoopHandOff(EventLoop loop, ILogger logger, bool handOffWhenBlocked)
 {
+    private readonly IoMigration _io = new(loop);
     private volatile LoopThread? _owner;
     private volatile LoopThread? _blocked;
 
@@ -118,7 +123,7 @@ internal sealed class LoopHandOff(EventLoop loop, ILogger logger, bool handOffWh
             }
 
             LoopBackend replacement = createBackend();
-            replacement.AdoptWaitsFrom(old);
+            _io.AdoptWaits(old, replacement);
             return replacement;
         }
         catch (Exception ex)
@@ -141,7 +146,7 @@ internal sealed class LoopHandOff(EventLoop loop, ILogger logger, bool handOffWh
 
     /// <summary>
     /// On a thread whose application work returned after the loop was handed off: waits for the take-over, then drains
-    /// its own backend into the loop (<paramref name="forward"/>) and returns true: the thread leaves. Returns false
+    /// its own backend into the loop (<see cref="IoMigration.Drain"/>) and returns true: the thread leaves. Returns false
     /// when the take-over failed: the thread keeps the loop.
     /// </summary>
     /// <remarks>
@@ -149,7 +154,7 @@ internal sealed class LoopHandOff(EventLoop loop, ILogger logger, bool handOffWh
     /// the loop holds when the work returns: that work may return before the successor has installed its own, and a
     /// ring left undrained then keeps its operations (a send to a slow reader, say) where no thread will ever reap them.
     /// </remarks>
-    public bool Leave(LoopThread self, Action<ForwardedCompletion> forward)
+    public bool Leave(LoopThread self)
     {
         self.TakeOverDone.Wait();
         if (self.TakeOverFailed)
@@ -165,7 +170,7 @@ internal sealed class LoopHandOff(EventLoop loop, ILogger logger, bool handOffWh
         if (self.Backend.IsThreadBound)
         {
             // The successor made a backend of its own (TakeOver): this one still holds the loop's operations.
-            self.Backend.DrainAfterHandOff(forward);
+            _io.Drain(self.Backend);
         }
 
         return true;

@@ -1,4 +1,7 @@
-namespace Zokio.Runtime.Loops;
+using Zokio.Runtime.Io;
+using Zokio.Runtime.Loops;
+
+namespace Zokio.Runtime.HandOff;
 
 /// <summary>
 /// One thread that runs (or ran) a loop, as the hand-off sees it: what phase it is in, since when, and the backend it

@@ -1,4 +1,6 @@
-namespace Zokio.Runtime.Loops;
+using Zokio.Runtime.Loops;
+
+namespace Zokio.Runtime.Scheduling;
 
 /// <summary>
 /// The loop thread's <see cref="SynchronizationContext"/>: an <c>await</c> that starts on the loop resumes on it,

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
+using Zokio.Runtime.Loops;
 
-namespace Zokio.Runtime.Loops;
+namespace Zokio.Runtime.Scheduling;
 
 /// <summary>
 /// The <see cref="PipeScheduler"/> for application work of a loop's connections (the application's side of the pipes):

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Zokio.Runtime.Loops;
+namespace Zokio.Runtime.Scheduling;
 
 /// <summary>A callback queued to run on a loop, with what kind of work it is.</summary>
 internal readonly struct WorkItem

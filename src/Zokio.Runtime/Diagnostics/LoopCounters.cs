@@ -1,4 +1,4 @@
-namespace Zokio.Runtime.Loops;
+namespace Zokio.Runtime.Diagnostics;
 
 /// <summary>
 /// Per-loop counters for metrics. Written on the loop's thread (plain fields, no interlocked cost), except the stall

@@ -1,4 +1,6 @@
-namespace Zokio.Runtime.Loops;
+using Zokio.Runtime.Loops;
+
+namespace Zokio.Runtime.Scheduling;
 
 /// <summary>Runs an async body on a loop's thread and hands its result back to the caller.</summary>
 internal static class LoopInvoke
