@@ -12,6 +12,9 @@ internal enum Http1BodyKind : byte
     /// <summary>Chunked transfer coding; the chunked decoder finds the end, trailers included.</summary>
     Chunked,
 
-    /// <summary>An upgrade request: after the response the connection carries the new protocol until it closes.</summary>
+    /// <summary>
+    /// An upgradable request (Connection: upgrade, no body): if the app upgrades, after the 101 the connection carries
+    /// the new protocol until it closes; if not, the request had no body and the connection goes on as HTTP/1.1.
+    /// </summary>
     Upgrade,
 }

@@ -4,7 +4,7 @@ namespace Zokio.Http.Server.Http1;
 
 /// <summary>
 /// Incremental decoder of the chunked transfer coding (RFC 9112 section 7.1) with Kestrel's strictness: chunk sizes of
-/// at most eight hex digits and no whitespace, extensions checked and skipped, CRLF after every chunk, trailers parsed
+/// at most eight hex digits and no whitespace, extensions skipped up to a strict CRLF, CRLF after every chunk, trailers parsed
 /// with the header rules and what is left of the header budget. Body bytes are returned as slices of the input, never
 /// copied. Every byte of the body including its framing counts against <see cref="Http1Limits.MaxRequestBodySize"/>,
 /// which is also what bounds the extension bytes skipped.
@@ -18,7 +18,6 @@ internal struct Http1ChunkedDecoder
     private long _chunkRemaining;
     private long _observedBytes;
     private long? _maxBodySize;
-    private ChunkExtensionParser _extension;
 
     private enum Mode : byte
     {
@@ -160,6 +159,7 @@ internal struct Http1ChunkedDecoder
     private bool TakePrefix(ref SequenceReader<byte> reader, ref RequestRejectionReason rejection)
     {
         SequenceReader<byte> probe = reader;
+        long start = reader.Consumed;
         if (!probe.TryRead(out byte current) || !probe.TryRead(out byte next))
         {
             return false;
@@ -173,11 +173,11 @@ internal struct Http1ChunkedDecoder
 
         long size = Http1Characters.HexValue(current);
         current = next;
-        while (probe.Consumed < MaxChunkPrefixBytes)
+        while (probe.Consumed - start < MaxChunkPrefixBytes)
         {
             if (current == (byte)';')
             {
-                return EndPrefix(ref reader, probe.Consumed, size, Mode.Extension, ref rejection);
+                return EndPrefix(ref reader, probe.Consumed - start, size, Mode.Extension, ref rejection);
             }
 
             if (!probe.TryRead(out next))
@@ -187,7 +187,7 @@ internal struct Http1ChunkedDecoder
 
             if (current == (byte)'\r' && next == (byte)'\n')
             {
-                return EndPrefix(ref reader, probe.Consumed, size, size > 0 ? Mode.Data : Mode.Trailer, ref rejection);
+                return EndPrefix(ref reader, probe.Consumed - start, size, size > 0 ? Mode.Data : Mode.Trailer, ref rejection);
             }
 
             if (!Http1Characters.IsHexDigit(current))
@@ -199,7 +199,7 @@ internal struct Http1ChunkedDecoder
             size = (size * 16) + Http1Characters.HexValue(current);
             if (size > int.MaxValue)
             {
-                rejection = RequestRejectionReason.BadChunkSizeData;
+                rejection = RequestRejectionReason.ChunkSizeOverflow;
                 return false;
             }
 
@@ -215,30 +215,52 @@ internal struct Http1ChunkedDecoder
         reader.Advance(length);
         _chunkRemaining = size;
         _mode = next;
-        if (next == Mode.Extension)
-        {
-            _extension.Reset();
-        }
-
         return Observe(length, ref rejection);
     }
 
+    /// <summary>
+    /// chunk-ext is skipped, not interpreted, as Kestrel does: any bytes up to the CRLF. A bare LF or a CR not followed
+    /// by LF is refused, so that no proxy in front can end the line somewhere else (request smuggling, CVE-2025-55315).
+    /// </summary>
     private bool TakeExtension(ref SequenceReader<byte> reader, ref RequestRejectionReason rejection)
     {
         while (!reader.End)
         {
-            int taken = _extension.Consume(reader.UnreadSpan, out bool complete, out rejection);
-            reader.Advance(taken);
-            if (rejection != RequestRejectionReason.None || !Observe(taken, ref rejection))
+            ReadOnlySpan<byte> span = reader.UnreadSpan;
+            int end = span.IndexOfAny(Http1Characters.CrOrLf);
+            if (end < 0)
+            {
+                reader.Advance(span.Length);
+                if (!Observe(span.Length, ref rejection))
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            // The bytes before the line end are skipped now, the CR only once the byte after it is here.
+            reader.Advance(end);
+            if (!Observe(end, ref rejection))
             {
                 return false;
             }
 
-            if (complete)
+            if (span[end] == (byte)'\n' || !reader.TryPeek(1, out byte next))
             {
-                _mode = _chunkRemaining > 0 ? Mode.Data : Mode.Trailer;
-                return true;
+                rejection = span[end] == (byte)'\n' ? RequestRejectionReason.BadChunkExtension : RequestRejectionReason.None;
+                return false;
             }
+
+            if (next != (byte)'\n')
+            {
+                rejection = RequestRejectionReason.BadChunkExtension;
+                return false;
+            }
+
+            reader.Advance(2);
+            _mode = _chunkRemaining > 0 ? Mode.Data : Mode.Trailer;
+            return Observe(2, ref rejection);
         }
 
         return false;

@@ -6,6 +6,12 @@ internal readonly record struct Http1Framing(Http1BodyKind Body, long ContentLen
     public bool IsUpgrade => Body == Http1BodyKind.Upgrade;
 
     /// <summary>
+    /// True when Content-Length came with Transfer-Encoding: the body is chunked, and (as in Kestrel) the app sees the
+    /// value as X-Content-Length, not as Content-Length.
+    /// </summary>
+    public bool IgnoredContentLength { get; init; }
+
+    /// <summary>
     /// Checks a declared length against <paramref name="maxRequestBodySize"/> (null: no limit). Kestrel does this when
     /// the body is first read, so a request whose application never reads the body is not refused for its size.
     /// </summary>

@@ -130,13 +130,10 @@ internal struct Http1RequestFraming
         }
 
         bool expectContinue = _expectContinue && _version == Http1Version.Http11;
-        if (upgrade)
+        // Kestrel does not upgrade a request that has a body (it would have to drain it first): such a request is
+        // served as an ordinary one.
+        if (upgrade && !_hasTransferEncoding && !(_hasContentLength && _contentLength != 0))
         {
-            if (_hasTransferEncoding || (_hasContentLength && _contentLength != 0))
-            {
-                return RequestRejectionReason.UpgradeRequestCannotHavePayload;
-            }
-
             framing = new Http1Framing(Http1BodyKind.Upgrade, 0, keepAlive, expectContinue);
             return RequestRejectionReason.None;
         }
@@ -149,8 +146,9 @@ internal struct Http1RequestFraming
                 return RequestRejectionReason.FinalTransferCodingNotChunked;
             }
 
-            // RFC 9112 section 6.1: with both, Transfer-Encoding wins and the connection must close after the response.
-            framing = new Http1Framing(Http1BodyKind.Chunked, 0, keepAlive && !_hasContentLength, expectContinue);
+            // RFC 9112 section 6.1: with both, Transfer-Encoding wins and the connection must close after the response;
+            // Kestrel also renames the request's Content-Length to X-Content-Length for the app.
+            framing = new Http1Framing(Http1BodyKind.Chunked, 0, keepAlive && !_hasContentLength, expectContinue) { IgnoredContentLength = _hasContentLength };
             return RequestRejectionReason.None;
         }
 
@@ -168,6 +166,19 @@ internal struct Http1RequestFraming
         framing = new Http1Framing(Http1BodyKind.None, 0, keepAlive, expectContinue);
         return RequestRejectionReason.None;
     }
+
+    /// <summary>
+    /// The value the app should see for Connection: as Kestrel does, when the fields name exactly one of close,
+    /// keep-alive and upgrade, the interned spelling ("close", "keep-alive", "Upgrade") replaces what was sent; null
+    /// keeps the value as sent.
+    /// </summary>
+    public readonly string? CanonicalConnectionValue => _connection switch
+    {
+        ConnectionOptions.Close => "close",
+        ConnectionOptions.KeepAlive => "keep-alive",
+        ConnectionOptions.Upgrade => "Upgrade",
+        _ => null,
+    };
 
     private readonly RequestRejectionReason CheckHost()
     {

@@ -164,8 +164,9 @@ internal partial struct Http1RequestParser
             return RequestRejectionReason.TooManyHeaders;
         }
 
+        // Kestrel turns the name into an ASCII string: any ASCII but NUL passes (not only tchar), nothing above 0x7F.
         ReadOnlySpan<byte> name = line[..nameEnd];
-        if (name.ContainsAnyExcept(Http1Characters.Token))
+        if (name.ContainsAnyExceptInRange((byte)1, (byte)0x7F))
         {
             return RequestRejectionReason.InvalidCharactersInHeaderName;
         }

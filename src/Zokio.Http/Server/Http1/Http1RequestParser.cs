@@ -283,8 +283,11 @@ internal partial struct Http1RequestParser
         if (target[0] == (byte)'/')
         {
             form = RequestTargetForm.Origin;
-            // Kestrel turns the target into an ASCII string and refuses NUL and anything above 0x7F.
-            return IsAsciiWithoutNul(target) ? RequestRejectionReason.None : RequestRejectionReason.InvalidRequestTarget;
+            // Kestrel turns the target into an ASCII string and refuses NUL and anything above 0x7F, and refuses a
+            // path that decodes to a NUL.
+            return IsAsciiWithoutNul(target) && !PathHasEncodedNul(target)
+                ? RequestRejectionReason.None
+                : RequestRejectionReason.InvalidRequestTarget;
         }
 
         if (target.Length == 1 && target[0] == (byte)'*')
@@ -309,6 +312,12 @@ internal partial struct Http1RequestParser
         }
 
         return method == HttpMethod.Connect ? RequestRejectionReason.None : RequestRejectionReason.ConnectMethodRequired;
+    }
+
+    private static bool PathHasEncodedNul(ReadOnlySpan<byte> target)
+    {
+        int query = target.IndexOf((byte)'?');
+        return (query < 0 ? target : target[..query]).IndexOf("%00"u8) >= 0;
     }
 
     private static bool IsAsciiWithoutNul(ReadOnlySpan<byte> span) => !span.ContainsAnyExceptInRange((byte)1, (byte)0x7F);

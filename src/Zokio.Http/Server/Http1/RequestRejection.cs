@@ -9,6 +9,7 @@ internal static class RequestRejection
     public const int PayloadTooLarge = 413;
     public const int UriTooLong = 414;
     public const int RequestHeaderFieldsTooLarge = 431;
+    public const int InternalServerError = 500;
     public const int HttpVersionNotSupported = 505;
 
     public static int StatusCode(this RequestRejectionReason reason) => reason switch
@@ -20,6 +21,9 @@ internal static class RequestRejection
         RequestRejectionReason.HeadersExceedMaxTotalSize or RequestRejectionReason.TooManyHeaders => RequestHeaderFieldsTooLarge,
         RequestRejectionReason.RequestBodyTooLarge => PayloadTooLarge,
         RequestRejectionReason.RequestHeadersTimeout or RequestRejectionReason.RequestBodyTimeout => RequestTimeout,
+        // Kestrel reads a chunk size into an int with checked arithmetic: the overflow reaches the app as an
+        // IOException, not a bad request, and an app that lets it through gets the 500 of any unhandled exception.
+        RequestRejectionReason.ChunkSizeOverflow => InternalServerError,
         _ => BadRequest,
     };
 

@@ -33,10 +33,10 @@ internal enum RequestRejectionReason : byte
     MultipleContentLengths,
     FinalTransferCodingNotChunked,
     LengthRequiredHttp10,
-    UpgradeRequestCannotHavePayload,
 
     // Body.
     BadChunkSizeData,
+    ChunkSizeOverflow,
     BadChunkSuffix,
     BadChunkExtension,
     UnexpectedEndOfRequestContent,
