@@ -2,8 +2,11 @@ using System.Text;
 
 namespace Zokio.Http.Tests.Server;
 
-/// <summary>A raw HTTP/1 request stream (chars 0-255 stand for the bytes) and the name it is reported under.</summary>
-internal sealed record Http1Case(string Name, string Request)
+/// <summary>
+/// A raw HTTP/1 request stream (chars 0-255 stand for the bytes) and the name it is reported under. A case with an
+/// <see cref="ArguedDifference"/> is one where Zokio deliberately answers differently (see <see cref="ArguedDifferences"/>).
+/// </summary>
+internal sealed record Http1Case(string Name, string Request, string? ArguedDifference = null)
 {
     public byte[] Bytes => Encoding.Latin1.GetBytes(Request);
 
@@ -213,6 +216,8 @@ internal static class Http1ConformanceCases
         new("version-lowercase", "GET / http/1.1\r\n" + H + "\r\n"),
         new("version-too-long", "GET / HTTP/1.10\r\n" + H + "\r\n"),
         new("version-short", "GET / HTTP/1\r\n" + H + "\r\n"),
+        new("version-missing-space", "GET /1HTTP/1.1\r\n" + H + "\r\n", ArguedDifferences.MissingSpaceBeforeVersion),
+        new("version-missing-space-505", "GET /HTTP/1.1\r\n" + H + "\r\n", ArguedDifferences.MissingSpaceBeforeVersion),
         new("version-garbage-8", "GET / ABCDEFGH\r\n" + H + "\r\n"),
 
         // Host.

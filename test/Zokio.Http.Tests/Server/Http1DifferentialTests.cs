@@ -22,6 +22,14 @@ public sealed class Http1DifferentialTests(KestrelOracle kestrel) : IClassFixtur
         byte[] input = Input(name);
         Http1Outcome expected = await kestrel.RunAsync(Find(name).Bytes);
         Http1Outcome actual = Http1Model.Run(input, KestrelOracle.Limits);
+        if (Find(name).ArguedDifference is { } argued)
+        {
+            // Kestrel still answers differently (else the note must go), and Zokio answers a plain 400.
+            Assert.NotEqual(expected.ToString(), actual.ToString());
+            Assert.Equal(argued, ArguedDifferences.Explain(Find(name).Bytes, actual.ToString()));
+            return;
+        }
+
         Assert.Equal(expected.ToString(), actual.ToString());
     }
 
