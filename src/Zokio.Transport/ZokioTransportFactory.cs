@@ -61,9 +61,7 @@ public sealed class ZokioTransportFactory : IConnectionListenerFactory, IConnect
             throw new NotSupportedException($"Zokio cannot bind {endpoint.GetType().FullName} ({endpoint}); it serves IPEndPoint, UnixDomainSocketEndPoint and FileHandleEndPoint on Linux.");
         }
 
-        ZokioConnectionListener listener = new(_loops.Group, endpoint, _options, _logger);
-        listener.Bind();
-        return new ValueTask<IConnectionListener>(listener);
+        return new ValueTask<IConnectionListener>(ZokioConnectionListener.Bind(_loops.Group, endpoint, _options, _logger));
     }
 
     /// <summary>Stops the event loops. Kestrel unbinds and drains its listeners first.</summary>

@@ -161,4 +161,36 @@ public class SpawnTests
         Assert.Throws<ObjectDisposedException>(() => { _ = group.Spawn(() => Task.CompletedTask); });
         Assert.Throws<ObjectDisposedException>(() => { _ = loop.Spawn(() => Task.CompletedTask); });
     }
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Spawned_work_diverted_to_the_thread_pool_by_a_hand_off_can_yield_to_its_loop(LoopBackendKind backend)
+    {
+        await using EventLoopGroup group = Backends.Start(backend, configure: o => o.StallThreshold = TimeSpan.FromMilliseconds(20));
+        EventLoop loop = group.Loops[0];
+        using ManualResetEventSlim release = new();
+        // Blocks its loop until released: the stall detector hands the loop's I/O to a new thread and diverts its
+        // application work to the thread pool meanwhile.
+        Task<bool> blocking = loop.Spawn(() => Task.FromResult(release.Wait(Backends.Timeout)));
+        try
+        {
+            for (int i = 0; i < 3000 && Volatile.Read(ref loop.Counters.HandOffs) == 0; i++)
+            {
+                await Task.Delay(10);
+            }
+
+            Assert.True(Volatile.Read(ref loop.Counters.HandOffs) > 0, "The blocked loop was not handed off.");
+            int yielded = await loop.Spawn(async () =>
+            {
+                await EventLoop.Yield();
+                return 1;
+            }).WaitAsync(Backends.Timeout);
+            Assert.Equal(1, yielded);
+        }
+        finally
+        {
+            release.Set();
+        }
+
+        Assert.True(await blocking.WaitAsync(Backends.Timeout));
+    }
 }

@@ -34,4 +34,10 @@ internal static partial class RuntimeLog
 
     [LoggerMessage(10, LogLevel.Error, "Zokio event loop {LoopIndex}: a work item threw; the loop goes on.", EventName = "WorkItemFailed")]
     public static partial void WorkItemFailed(ILogger logger, int loopIndex, Exception exception);
+
+    [LoggerMessage(11, LogLevel.Error, "Zokio failed to accept a connection on {EndPoint}; retrying in {DelayMs} ms.", EventName = "AcceptFailed")]
+    public static partial void AcceptFailed(ILogger logger, string endPoint, int delayMs, Exception exception);
+
+    [LoggerMessage(12, LogLevel.Error, "Zokio could not set up a connection accepted on {EndPoint}; it was closed and accepting goes on.", EventName = "AcceptedConnectionFailed")]
+    public static partial void AcceptedConnectionFailed(ILogger logger, string endPoint, Exception exception);
 }

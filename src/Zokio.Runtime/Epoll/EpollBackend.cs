@@ -156,7 +156,9 @@ internal sealed unsafe class EpollBackend : LoopBackend
 
     public override void MarkNotReadable(int fd)
     {
-        if ((uint)fd < (uint)_fds.Length && _fds[fd] is FdState state)
+        // Once the peer has shut down or reset, reads never block again (they return the rest, then 0 or the error) and
+        // no new edge will come: a short read then is not "drained", and clearing the flag would wait forever.
+        if ((uint)fd < (uint)_fds.Length && _fds[fd] is FdState { PeerClosed: false } state)
         {
             state.ReadReady = false;
         }
@@ -209,7 +211,7 @@ internal sealed unsafe class EpollBackend : LoopBackend
             if ((events & (Interop.Sys.EPOLLIN | Interop.Sys.EPOLLRDHUP | Failure)) != 0)
             {
                 state.ReadReady = true;
-                state.PeerClosed |= (events & (Interop.Sys.EPOLLRDHUP | Interop.Sys.EPOLLHUP)) != 0;
+                state.PeerClosed |= (events & (Interop.Sys.EPOLLRDHUP | Failure)) != 0;
                 Retry(state, isRead: true);
             }
 

@@ -49,9 +49,14 @@ public sealed partial class EventLoop
     /// An awaitable that lets other queued work run first: the code after <c>await EventLoop.Yield()</c> is queued at
     /// the back of the current loop's run queue and continues on the same loop.
     /// </summary>
-    /// <exception cref="InvalidOperationException">Called off a loop thread (see <see cref="Current"/>).</exception>
+    /// <remarks>
+    /// Spawned work that a hand-off diverted to the thread pool (its loop was blocked) yields to its own loop too: the
+    /// rest runs wherever that loop's application work runs then.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">Called off a loop thread (see <see cref="Current"/>) and outside
+    /// spawned work.</exception>
     public static LoopYieldAwaitable Yield() =>
-        new(Current ?? throw new InvalidOperationException("EventLoop.Yield() re-queues on the current loop; call it on a loop thread (in spawned work, or a handler running on Zokio's loops). Elsewhere use Task.Yield()."));
+        new(Current ?? (TaskScheduler.Current as LoopTaskScheduler)?.Loop ?? throw new InvalidOperationException("EventLoop.Yield() re-queues on the current loop; call it on a loop thread (in spawned work, or a handler running on Zokio's loops). Elsewhere use Task.Yield()."));
 
     /// <summary>How busy the loop is for placing spawned work: queued items plus spawned tasks not yet finished.</summary>
     internal long Load => Volatile.Read(ref _spawnedRunning) + QueueLength;

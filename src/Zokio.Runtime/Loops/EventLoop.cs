@@ -92,7 +92,11 @@ public sealed partial class EventLoop : PipeScheduler
     public bool IsOnLoopThread => Environment.CurrentManagedThreadId == Volatile.Read(ref _ownerThreadId);
 
     /// <summary>Where application code for this loop's connections runs, per <see cref="ApplicationScheduling"/>.</summary>
-    internal PipeScheduler ApplicationScheduler { get; }
+    /// <summary>
+    /// Where application work of this loop's connections runs, per <see cref="EventLoopGroupOptions.ApplicationScheduling"/>:
+    /// the loop itself, the thread pool, or the loop unless it is handed off (adaptive). A pipe's application side uses it.
+    /// </summary>
+    public PipeScheduler ApplicationScheduler { get; }
 
     internal EventLoopGroupOptions Options { get; }
 
@@ -109,11 +113,14 @@ public sealed partial class EventLoop : PipeScheduler
     /// <summary>Items waiting in the run queue and the spawn queue.</summary>
     internal long QueueLength => _work.Count + _spawned.Count;
 
-    /// <summary>What application work is running now (an HttpContext, say), for stall reports; formatted only when one is reported.</summary>
-    internal object? ApplicationContext { get; set; }
+    /// <summary>
+    /// What application work is running on this loop now (an HttpContext, say), set by the code that runs it (on the
+    /// loop thread) so a stall report names it; formatted only when a stall is reported.
+    /// </summary>
+    public object? ApplicationContext { get; set; }
 
-    /// <summary>Turns <see cref="ApplicationContext"/> into a label such as "GET /orders"; set by the HTTP layer.</summary>
-    internal static Func<object, string>? ApplicationContextFormatter { get; set; }
+    /// <summary>Turns an <see cref="ApplicationContext"/> into a label such as "GET /orders" (ToString() when null); set once by the HTTP layer.</summary>
+    public static Func<object, string>? ApplicationContextFormatter { get; set; }
 
     /// <summary>True while a hand-off has sent this loop's application work to the thread pool.</summary>
     internal bool IsDivertingApplicationWork => _handOff.IsDivertingApplicationWork;

@@ -44,6 +44,9 @@ public sealed partial class EventLoopGroup : IAsyncDisposable, IDisposable
     /// <summary>Why <see cref="LoopBackendKind.Auto"/> chose epoll, or null.</summary>
     public string? FallbackReason { get; private set; }
 
+    /// <summary>The runtime's logger ("Zokio.Runtime").</summary>
+    internal ILogger Logger => _logger;
+
     /// <summary>The settings the group was started with.</summary>
     public EventLoopGroupOptions Options { get; }
 

@@ -9,6 +9,9 @@ internal sealed class LoopTaskScheduler(EventLoop loop) : TaskScheduler
 
     public override int MaximumConcurrencyLevel => 1;
 
+    /// <summary>The loop this scheduler runs tasks on.</summary>
+    public EventLoop Loop => loop;
+
     /// <summary>
     /// Starts <paramref name="task"/> as a task of this scheduler and runs it now, on the calling thread (the loop's, or
     /// the thread pool's while a hand-off diverts application work), so that <see cref="TaskScheduler.Current"/> is

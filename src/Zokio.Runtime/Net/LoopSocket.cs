@@ -1,166 +1,251 @@
-using System.Buffers;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
+using Zokio.Runtime.Diagnostics;
 using Zokio.Runtime.Loops;
 using Zokio.Runtime.Native;
 
 namespace Zokio.Runtime.Net;
 
 /// <summary>
-/// A socket owned by one event loop, with one reusable operation per direction. Every method except
-/// <see cref="Dispose"/> runs on the loop thread; results are byte counts or fds, or -errno.
+/// A connected stream socket (TCP or Unix) owned by one event loop for its whole life: accepted by a
+/// <see cref="LoopListener"/> or made by <see cref="ConnectAsync"/>. It receives into an
+/// <see cref="System.Buffers.IBufferWriter{T}"/> and sends <see cref="System.Buffers.ReadOnlySequence{T}"/>s, choosing the
+/// kernel interface by itself (multishot receive, readiness and recv, or ring receive; one sendmsg per batch).
 /// </summary>
-internal sealed class LoopSocket : IDisposable
+/// <remarks>
+/// Receiving, sending, <see cref="Shutdown"/> and <see cref="Abort"/> run on <see cref="Loop"/>'s thread; one receive
+/// and one send may be pending at a time. <see cref="Dispose"/> may be called from any thread. Errors are thrown as
+/// <see cref="SocketException"/> with the <see cref="SocketError"/> .NET sockets use; an operation ended by
+/// <see cref="Shutdown"/>, <see cref="Abort"/> or <see cref="CancelPendingOperations"/> throws
+/// <see cref="SocketError.OperationAborted"/>.
+/// </remarks>
+public sealed partial class LoopSocket : IDisposable
 {
+    private static long s_lastId;
+
     private readonly FileDescriptorHandle _handle;
     private readonly AsyncIoOperation _read = new();
     private readonly AsyncIoOperation _write = new();
-    private MultishotReceive? _multishot;
-    // Rented from the loop only while a send needs it: an idle connection holds none (about 2.5 KiB
-    // of native and managed memory each, which made Zokio's idle connections cost more than the Sockets transport's).
-    private NativeSocketBuffers? _buffers;
-    private MemoryHandle _receivePin;
+    private readonly long _sequence;
+    private string? _id;
+    private EndPoint? _localEndPoint;
     private bool _closed;
+    private bool _counted;
 
-    public LoopSocket(EventLoop loop, FileDescriptorHandle handle)
+    internal LoopSocket(EventLoop loop, FileDescriptorHandle handle, EndPoint? localEndPoint = null, EndPoint? remoteEndPoint = null)
     {
         Loop = loop;
         _handle = handle;
         _read.Fd = _write.Fd = handle.Fd;
+        _localEndPoint = localEndPoint;
+        RemoteEndPoint = remoteEndPoint;
+        _sequence = Interlocked.Increment(ref s_lastId);
     }
 
+    /// <summary>The loop that owns this socket.</summary>
     public EventLoop Loop { get; }
 
-    public int Fd => _handle.Fd;
+    /// <summary>A process-wide unique name for this connection (<c>Z</c> and 12 hex digits), as traced by the <c>Zokio</c> EventSource.</summary>
+    public string Id => _id ??= "Z" + _sequence.ToString("X12", CultureInfo.InvariantCulture);
+
+    /// <summary>The local address (read from the kernel on first use when the listener was bound to a wildcard address).</summary>
+    public EndPoint? LocalEndPoint => _localEndPoint ??= _closed ? null : SocketCalls.GetLocalEndPoint(Fd);
+
+    /// <summary>The peer's address; for a Unix socket, the listener's path.</summary>
+    public EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>The file descriptor, for socket options set through other APIs; Zokio owns and closes it.</summary>
+    public nint Handle => Fd;
+
+    internal int Fd => _handle.Fd;
+
+    /// <summary>Sets TCP_NODELAY (Nagle's algorithm off when true); for TCP sockets only.</summary>
+    /// <exception cref="SocketException">The kernel refused (not a TCP socket, or closed).</exception>
+    public bool NoDelay
+    {
+        get => SocketCalls.GetOption(Fd, Interop.Sys.IPPROTO_TCP, Interop.Sys.TCP_NODELAY) != 0;
+        set => SocketCalls.SetOption(Fd, Interop.Sys.IPPROTO_TCP, Interop.Sys.TCP_NODELAY, value ? 1 : 0);
+    }
 
     /// <summary>True while an operation of this socket is in the kernel's hands.</summary>
-    public bool HasPendingOperations => _read.InFlight || _write.InFlight || _multishot is { InFlight: true };
+    internal bool HasPendingOperations => _read.InFlight || _write.InFlight || _multishot is { InFlight: true };
 
-    /// <summary>True when this socket can receive with <see cref="StartMultishotReceive"/> (io_uring with provided buffers).</summary>
-    public bool CanReceiveMultishot => Loop.IoBackend.SupportsMultishotReceive;
-
-    /// <summary>
-    /// Starts (or, once it ended, restarts) receiving every arrival into <paramref name="target"/> with one multishot
-    /// request; await <see cref="MultishotReceive.WaitAsync"/> on the returned operation for the bytes and its end.
-    /// </summary>
-    public MultishotReceive StartMultishotReceive(IBufferWriter<byte> target)
+    /// <summary>Counts the socket as an open connection of its loop and traces it; once, on the loop thread.</summary>
+    internal void OnOpened()
     {
-        Debug.Assert(Loop.IsOnLoopThread && _multishot is not { InFlight: true });
-        _multishot ??= new MultishotReceive { Fd = Fd };
-        _multishot.Start(target, Loop.IoBackend);
-        return _multishot;
-    }
-
-    /// <summary>Asks the kernel to end the multishot receive (backpressure); it ends with -ECANCELED.</summary>
-    public void StopMultishotReceive()
-    {
-        Debug.Assert(Loop.IsOnLoopThread);
-        if (_multishot is { InFlight: true } && !_multishot.CancelRequested)
-        {
-            Loop.IoBackend.Cancel(_multishot);
-        }
-    }
-
-    /// <summary>Receives into <paramref name="buffer"/>: bytes received, 0 at end of stream, or -errno.</summary>
-    public ValueTask<int> ReceiveAsync(Memory<byte> buffer)
-    {
-        Debug.Assert(Loop.IsOnLoopThread);
-        _receivePin.Dispose();
-        _receivePin = buffer.Pin();
-        _read.Kind = IoOperationKind.Receive;
-        _read.Address = NativeSocketBuffers.AddressOf(_receivePin);
-        _read.Length = buffer.Length;
-        _read.Flags = 0;
-        return _read.SubmitAsync(Loop.IoBackend);
+        Debug.Assert(Loop.IsOnLoopThread && !_counted);
+        _counted = true;
+        Loop.Counters.ConnectionsActive++;
+        ZokioEventSource.Log.ConnectionStart(Id, Loop.Index, LocalEndPoint, RemoteEndPoint);
     }
 
     /// <summary>
-    /// Receives with a direct non-blocking recv(2) on the loop thread: bytes, 0 at end of stream, or -errno (-EAGAIN
-    /// when nothing is there). Right after <see cref="WaitReadableAsync"/> reported data this saves a ring round trip.
+    /// Connects a new socket to <paramref name="endPoint"/> (an IP address, a DNS name, or a Unix socket path) on
+    /// <paramref name="loop"/>; callable from any thread.
     /// </summary>
-    public int ReceiveNow(Memory<byte> buffer)
+    /// <exception cref="SocketException">The connection failed (refused, unreachable, name not found, ...).</exception>
+    /// <exception cref="NotSupportedException">The endpoint type cannot be connected to.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first.</exception>
+    public static async ValueTask<LoopSocket> ConnectAsync(EventLoop loop, EndPoint endPoint, CancellationToken cancellationToken = default)
     {
-        Debug.Assert(Loop.IsOnLoopThread);
-        using MemoryHandle pin = buffer.Pin();
-        int received = SocketCalls.ReceiveNonBlocking(Fd, NativeSocketBuffers.AddressOf(pin), buffer.Length);
-        if (received == -Interop.Errno.EAGAIN || (received > 0 && received < buffer.Length))
+        ArgumentNullException.ThrowIfNull(loop);
+        ArgumentNullException.ThrowIfNull(endPoint);
+        if (endPoint is DnsEndPoint dns)
         {
-            // A stream socket's recv returns less than asked only when it emptied the receive queue (TCP urgent data,
-            // which HTTP never sends, aside), so a short read says "drained" as surely as EAGAIN. Telling epoll now
-            // makes the next wait a real one: without it the wait completed at once on stale readiness, the connection
-            // took a buffer for a recv that found nothing (and held it while idle), and every request paid that extra
-            // recv. Bytes arriving later raise a new edge, which the loop reads in its next epoll_wait, after this call.
-            Loop.IoBackend.MarkNotReadable(Fd);
+            IPAddress[] addresses = await Dns.GetHostAddressesAsync(dns.Host, cancellationToken).ConfigureAwait(false);
+            SocketException? last = null;
+            foreach (IPAddress address in addresses)
+            {
+                try
+                {
+                    return await ConnectAsync(loop, new IPEndPoint(address, dns.Port), cancellationToken).ConfigureAwait(false);
+                }
+                catch (SocketException ex)
+                {
+                    last = ex;
+                }
+            }
+
+            throw last ?? new SocketException((int)SocketError.HostNotFound);
         }
 
-        return received;
-    }
+        int family = SocketAddressCodec.FamilyOf(endPoint);
+        if (family < 0)
+        {
+            throw new NotSupportedException($"Zokio cannot connect to {endPoint.GetType().FullName} ({endPoint}); use IPEndPoint, DnsEndPoint or UnixDomainSocketEndPoint.");
+        }
 
-    /// <summary>Completes when the socket is readable or the peer is gone (0), or with -errno.</summary>
-    public ValueTask<int> WaitReadableAsync()
-    {
-        Debug.Assert(Loop.IsOnLoopThread);
-        _read.Kind = IoOperationKind.PollReadable;
-        return _read.SubmitAsync(Loop.IoBackend);
+        cancellationToken.ThrowIfCancellationRequested();
+        // Non-blocking for connect(2) itself; io_uring then gets the blocking fd its RECV/SENDMSG requests expect.
+        FileDescriptorHandle handle = SocketCalls.Create(family, nonBlocking: true);
+        LoopSocket socket = new(loop, handle, remoteEndPoint: endPoint);
+        PendingConnect pending = new(socket, endPoint);
+        int result;
+        using (cancellationToken.UnsafeRegister(static s => ((PendingConnect)s!).Cancel(), pending))
+        {
+            result = await loop.InvokeAsync(pending.RunAsync).ConfigureAwait(false);
+        }
+
+        if (result < 0)
+        {
+            socket.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+            throw Interop.Errno.ToSocketException(result);
+        }
+
+        if (loop.Backend != LoopBackendKind.Epoll)
+        {
+            SocketCalls.SetNonBlocking(handle.Fd, nonBlocking: false);
+        }
+
+        await loop.InvokeAsync(() =>
+        {
+            socket.OnOpened();
+            return Task.FromResult(0);
+        }).ConfigureAwait(false);
+        return socket;
     }
 
     /// <summary>
-    /// Sends as much of <paramref name="buffers"/> as one sendmsg takes (up to <see cref="NativeSocketBuffers.MaxIoVectors"/>
-    /// segments): bytes sent, which may be fewer than offered, or -errno.
+    /// shutdown(2) in both directions: the peer gets a FIN after what was sent, and pending operations end (a receive
+    /// with end of stream). Errors are ignored: the peer may be gone already.
     /// </summary>
-    public ValueTask<int> SendAsync(in ReadOnlySequence<byte> buffers)
+    public void Shutdown()
     {
         Debug.Assert(Loop.IsOnLoopThread);
-        _buffers ??= Loop.RentSocketBuffers();
-        _buffers.PrepareSend(buffers);
-        _write.Kind = IoOperationKind.SendMessage;
-        _write.Address = _buffers.MessageAddress;
-        _write.Flags = 0;
-        return _write.SubmitAsync(Loop.IoBackend);
+        if (!_closed)
+        {
+            SocketCalls.TryShutdown(Fd, Interop.Sys.SHUT_RDWR);
+        }
+
+        CancelPendingOperations();
     }
 
     /// <summary>
-    /// Sends what a non-blocking sendmsg(2) takes of <paramref name="buffers"/> right now, on the loop thread (no send of
-    /// this socket in flight): bytes sent, or -errno (-EAGAIN when the socket buffer is full).
+    /// Ends the connection abortively: pending operations end, and the close sends an RST and drops unsent bytes, as
+    /// <c>Socket.Close(0)</c>.
     /// </summary>
-    public unsafe int SendNow(in ReadOnlySequence<byte> buffers)
-    {
-        Debug.Assert(Loop.IsOnLoopThread && !_write.InFlight);
-        NativeSocketBuffers native = _buffers ??= Loop.RentSocketBuffers();
-        native.PrepareSend(buffers);
-        nint sent = Interop.Sys.SendMsg(Fd, (Interop.MsgHdr*)native.MessageAddress, Interop.Sys.MSG_DONTWAIT | Interop.Sys.MSG_NOSIGNAL);
-        int result = sent >= 0 ? (int)sent : -System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-        SendCompleted();
-        return result;
-    }
-
-    /// <summary>Makes the close of this socket abortive: an RST, as <c>Socket.Close(0)</c>.</summary>
-    public void SetAbortiveClose()
+    public void Abort()
     {
         Debug.Assert(Loop.IsOnLoopThread);
         if (!_closed)
         {
             SocketCalls.TrySetAbortiveClose(Fd);
         }
+
+        CancelPendingOperations();
     }
 
-    /// <summary>Called after a send completes, so pins on memory that is not the pool's are released.</summary>
-    public void SendCompleted()
+    /// <summary>
+    /// Ends the pending receive and send: they throw <see cref="SocketError.OperationAborted"/> (or return their
+    /// result, if the kernel finished first). Later receives throw too; the socket stays open until disposed.
+    /// </summary>
+    public void CancelPendingOperations()
     {
-        if (_buffers is not null)
+        Debug.Assert(Loop.IsOnLoopThread);
+        _canceled = true;
+        if (_closed)
         {
-            _buffers.ReleasePins();
-            Loop.ReturnSocketBuffers(_buffers);
-            _buffers = null;
+            return;
+        }
+
+        Loop.IoBackend.Cancel(_read);
+        Loop.IoBackend.Cancel(_write);
+        if (_multishot is { InFlight: true })
+        {
+            Loop.IoBackend.Cancel(_multishot);
         }
     }
 
     /// <summary>
-    /// Accepts a pending connection with a direct non-blocking accept4(2) (the socket listens non-blocking): its fd, or
-    /// -errno (-EAGAIN when none is pending; wait with <see cref="WaitReadableAsync"/>). The peer address is written
-    /// to this call's own buffer, so accepts never share one.
+    /// Closes the socket: pending operations are canceled first, and the fd is closed on the loop once the kernel holds
+    /// none of them (so its number is never reused under a pending operation). Any thread; idempotent.
     /// </summary>
-    public unsafe int AcceptNow(out EndPoint? remoteEndPoint)
+    public void Dispose()
+    {
+        if (!Loop.IsOnLoopThread)
+        {
+            // The backend's per-fd state must be dropped before the fd number can be reused, and only the loop owns it.
+            Loop.Schedule(static state => ((LoopSocket)state!).Dispose(), this);
+            return;
+        }
+
+        if (_closed)
+        {
+            return;
+        }
+
+        if (HasPendingOperations)
+        {
+            // Canceled operations complete in the loop's next reap: close after that.
+            CancelPendingOperations();
+            Loop.Schedule(static state => ((LoopSocket)state!).Dispose(), this);
+            return;
+        }
+
+        _closed = true;
+        if (_counted)
+        {
+            Loop.Counters.ConnectionsActive--;
+            ZokioEventSource.Log.ConnectionStop(Id);
+        }
+
+        Loop.IoBackend.ForgetFd(Fd);
+        _handle.Dispose();
+        ReleaseSendBuffers();
+        _read.Dispose();
+        _write.Dispose();
+        _multishot?.Dispose();
+    }
+
+    /// <summary>
+    /// On a listening socket: accepts a pending connection with a direct non-blocking accept4(2) (the socket listens
+    /// non-blocking): its fd, or -errno (-EAGAIN when none is pending; wait with <see cref="WaitReadableAsync"/>). The
+    /// peer address is written to this call's own buffer, so accepts never share one.
+    /// </summary>
+    internal unsafe int AcceptNow(out EndPoint? remoteEndPoint)
     {
         Debug.Assert(Loop.IsOnLoopThread);
         byte* address = stackalloc byte[SocketAddressCodec.MaxSize];
@@ -184,10 +269,38 @@ internal sealed class LoopSocket : IDisposable
     }
 
     /// <summary>
-    /// Connects to <paramref name="endPoint"/> (the socket must be non-blocking): 0, or -errno. A connect in progress
-    /// is a wait for writability, which a hand-off can re-issue like any other wait.
+    /// One connect in progress. Its cancellation runs on the loop and only while the connect is still pending, so a
+    /// token that fires after the connect succeeded can never cancel the new connection's first operations.
     /// </summary>
-    public async ValueTask<int> ConnectAsync(EndPoint endPoint)
+    private sealed class PendingConnect(LoopSocket socket, EndPoint endPoint)
+    {
+        private readonly LoopSocket _socket = socket;
+        private bool _done;
+
+        public async Task<int> RunAsync()
+        {
+            try
+            {
+                return await _socket.ConnectNowAsync(endPoint);
+            }
+            finally
+            {
+                _done = true;
+            }
+        }
+
+        public void Cancel() => _socket.Loop.Schedule(static state =>
+        {
+            PendingConnect pending = (PendingConnect)state!;
+            if (!pending._done)
+            {
+                pending._socket.Loop.IoBackend.Cancel(pending._socket._write);
+            }
+        }, this);
+    }
+
+    /// <summary>connect(2) on the non-blocking socket, then a wait for writability while the handshake runs: 0, or -errno.</summary>
+    private async ValueTask<int> ConnectNowAsync(EndPoint endPoint)
     {
         Debug.Assert(Loop.IsOnLoopThread);
         int result = SocketCalls.ConnectNonBlocking(Fd, endPoint);
@@ -196,68 +309,11 @@ internal sealed class LoopSocket : IDisposable
             return result;
         }
 
-        // The handshake is under way: the socket is not writable until it ends (epoll must not take it as ready).
+        // The handshake is under way: the socket is not writable until it ends (epoll must not take it as ready). A
+        // wait, which a hand-off can re-issue like any other.
         Loop.IoBackend.MarkNotWritable(Fd);
         _write.Kind = IoOperationKind.PollWritable;
         int ready = await _write.SubmitAsync(Loop.IoBackend);
         return ready < 0 ? ready : SocketCalls.GetPendingError(Fd);
-    }
-
-    /// <summary>Asks the kernel to end this socket's pending operations; they complete with -ECANCELED or their result.</summary>
-    public void CancelPendingOperations()
-    {
-        Debug.Assert(Loop.IsOnLoopThread);
-        if (_closed)
-        {
-            return;
-        }
-
-        Loop.IoBackend.Cancel(_read);
-        Loop.IoBackend.Cancel(_write);
-        if (_multishot is not null)
-        {
-            Loop.IoBackend.Cancel(_multishot);
-        }
-    }
-
-    /// <summary>shutdown(2) in both directions: wakes pending receives with end of stream and sends FIN.</summary>
-    public void Shutdown()
-    {
-        Debug.Assert(Loop.IsOnLoopThread);
-        if (!_closed)
-        {
-            SocketCalls.TryShutdown(Fd, Interop.Sys.SHUT_RDWR);
-        }
-    }
-
-    /// <summary>Closes the fd and frees native memory, on the loop thread; only once no operation is in flight.</summary>
-    public void Dispose()
-    {
-        if (!Loop.IsOnLoopThread)
-        {
-            // The backend's per-fd state must be dropped before the fd number can be reused, and only the loop owns it.
-            Loop.Schedule(static state => ((LoopSocket)state!).Dispose(), this);
-            return;
-        }
-
-        if (_closed)
-        {
-            return;
-        }
-
-        Debug.Assert(!HasPendingOperations, "A socket was closed with an operation in flight.");
-        _closed = true;
-        Loop.IoBackend.ForgetFd(Fd);
-        _handle.Dispose();
-        _receivePin.Dispose();
-        if (_buffers is not null)
-        {
-            _buffers.ReleasePins();
-            Loop.ReturnSocketBuffers(_buffers);
-            _buffers = null;
-        }
-        _read.Dispose();
-        _write.Dispose();
-        _multishot?.Dispose();
     }
 }

@@ -29,12 +29,6 @@ internal static partial class TransportLog
     [LoggerMessage(100, LogLevel.Error, @"Unexpected error in Zokio connection ""{ConnectionId}"".", EventName = "UnexpectedError")]
     public static partial void UnexpectedError(ILogger logger, string connectionId, Exception ex);
 
-    [LoggerMessage(101, LogLevel.Error, "Zokio failed to accept a connection on {EndPoint}; retrying in {DelayMs} ms.", EventName = "AcceptFailed")]
-    public static partial void AcceptFailed(ILogger logger, string endPoint, int delayMs, Exception ex);
-
-    [LoggerMessage(103, LogLevel.Error, "Zokio could not set up a connection accepted on {EndPoint}; it was closed and accepting goes on.", EventName = "AcceptedConnectionFailed")]
-    public static partial void AcceptedConnectionFailed(ILogger logger, string endPoint, Exception ex);
-
     [LoggerMessage(102, LogLevel.Debug, "Zokio listening on {EndPoint} with {ListenerCount} socket(s) across {LoopCount} loop(s) ({Backend}).", EventName = "Listening")]
     public static partial void Listening(ILogger logger, string endPoint, int listenerCount, int loopCount, string backend);
 }

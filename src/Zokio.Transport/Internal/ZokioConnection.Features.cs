@@ -26,7 +26,7 @@ internal sealed partial class ZokioConnection :
     /// A <see cref="System.Net.Sockets.Socket"/> over the connection's fd, made on first use, for code that sets
     /// socket options. It does not own the fd: Zokio closes it. Reading or writing through it bypasses the pipes.
     /// </summary>
-    Socket IConnectionSocketFeature.Socket => _socketView ??= new Socket(new SafeSocketHandle(_socket.Fd, ownsHandle: false));
+    Socket IConnectionSocketFeature.Socket => _socketView ??= new Socket(new SafeSocketHandle(_socket.Handle, ownsHandle: false));
 
     private ConnectionFeatureCollection CreateFeatures()
     {

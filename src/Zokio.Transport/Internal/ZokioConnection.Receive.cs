@@ -1,33 +1,19 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
-using Zokio.Runtime.Loops;
-using Zokio.Runtime.Memory;
+using Zokio.Runtime.Net;
 using Zokio.Transport.Internal.Errors;
 
 namespace Zokio.Transport.Internal;
 
 internal sealed partial class ZokioConnection
 {
-    // Half a block, as Kestrel asks: a nearly full block is topped up before a fresh one is taken.
-    private const int MinAllocBufferSize = SlabMemoryPool.BlockSize / 2;
-
-    // POLLRDHUP | POLLHUP in a readiness wait's result: the peer has shut down its sending side.
-    private const int PeerClosedMask = 0x2000 | 0x010;
-
     private async Task DoReceive()
     {
         Exception? error = null;
         try
         {
-            if (_waitForData && _socket.CanReceiveMultishot)
-            {
-                await ProcessMultishotReceives().ConfigureAwait(false);
-            }
-            else
-            {
-                await ProcessReceives().ConfigureAwait(false);
-            }
+            await ProcessReceives().ConfigureAwait(false);
         }
         catch (SocketException ex) when (SocketErrors.IsConnectionReset(ex.SocketErrorCode))
         {
@@ -79,175 +65,30 @@ internal sealed partial class ZokioConnection
     private async Task ProcessReceives()
     {
         PipeWriter input = Input;
-        bool readAgainNow = false;
-        bool firstReceive = true;
-        // After an abort nothing wakes a new wait (an RST shuts nothing down): stop before submitting one.
-        while (!_shutdown)
-        {
-            Memory<byte> buffer;
-            int received;
-            if (_waitForData)
-            {
-                // After a receive that filled its buffer more is probably waiting: read again at once, as epoll's
-                // "ready until EAGAIN" does, instead of a poll round trip through the ring per 4 KiB.
-                buffer = default;
-                received = -Runtime.Native.Interop.Errno.EAGAIN;
-                bool readWithoutWaiting = readAgainNow;
-                if (readAgainNow)
-                {
-                    buffer = input.GetMemory(MinAllocBufferSize);
-                    received = _socket.ReceiveNow(buffer);
-                }
-
-                if (received == -Runtime.Native.Interop.Errno.EAGAIN)
-                {
-                    readWithoutWaiting = false;
-                    // An idle connection waits without holding a buffer: memory is taken only once bytes are there.
-                    int ready = await _socket.WaitReadableAsync();
-                    if (ready < 0)
-                    {
-                        ThrowForErrno(ready);
-                    }
-
-                    // The data is there: read it with a direct recv now instead of one more trip through the ring.
-                    buffer = input.GetMemory(MinAllocBufferSize);
-                    received = _socket.ReceiveNow(buffer);
-                    if (received == -Runtime.Native.Interop.Errno.EAGAIN)
-                    {
-                        // Readiness that was stale (epoll starts every fd as "ready" until a syscall says otherwise)
-                        // or spurious: wait again, still without holding a buffer.
-                        readAgainNow = false;
-                        continue;
-                    }
-
-                    if (received > 0 && received < buffer.Length && (firstReceive || (ready & PeerClosedMask) != 0))
-                    {
-                        // The first bytes of a connection, or the peer has shut down: look for the FIN before the app
-                        // sees the bytes. A client that sends a request and then shuts down (SHUT_WR) is gone; Kestrel
-                        // must learn that before the request runs, as on the Sockets transport, not halfway through its
-                        // response. One recv per connection (the poll's mask can predate the FIN on io_uring).
-                        int more = _socket.ReceiveNow(buffer[received..]);
-                        if (more == 0)
-                        {
-                            Loop.Counters.BytesReceived += received;
-                            input.Advance(received);
-                            TransportLog.ConnectionReadFin(_logger, ConnectionId);
-                            break;
-                        }
-
-                        received += Math.Max(more, 0);
-                    }
-
-                    firstReceive = false;
-                }
-
-                // After a full buffer more is probably waiting. After the short read that ends a burst, look once
-                // more too: if the peer's FIN is already there, the app then sees it before it runs on the burst's
-                // bytes (a large request followed by shutdown(SHUT_WR)), at the cost of one recv per burst.
-                readAgainNow = received == buffer.Length || (readWithoutWaiting && received > 0);
-            }
-            else
-            {
-                buffer = input.GetMemory(MinAllocBufferSize);
-                received = await _socket.ReceiveAsync(buffer);
-            }
-
-            if (received == 0)
-            {
-                TransportLog.ConnectionReadFin(_logger, ConnectionId);
-                break;
-            }
-
-            if (received < 0)
-            {
-                ThrowForErrno(received);
-            }
-
-            Loop.Counters.BytesReceived += received;
-            input.Advance(received);
-            if (!await FlushReceivedAsync(input))
-            {
-                // The application is done reading.
-                break;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Receives with one multishot request (io_uring with provided buffers): the loop copies each arrival into the input
-    /// pipe as it reaps it, and this loop flushes once per batch. No buffer is held while idle and no syscall is made
-    /// per read. Backpressure cancels the request; it is started again once the application has read.
-    /// </summary>
-    private async Task ProcessMultishotReceives()
-    {
-        PipeWriter input = Input;
-        MultishotReceive receive = _socket.StartMultishotReceive(input);
         try
         {
-            while (!_shutdown)
+            while (true)
             {
-                await receive.WaitAsync();
-                long received = receive.TakeReceived();
-                if (received > 0)
+                ReceiveResult received = await _socket.ReceiveAsync(input);
+                if (received.IsEndOfStream)
                 {
-                    Loop.Counters.BytesReceived += received;
-                    if (receive.Ended && receive.EndResult == 0)
-                    {
-                        // Bytes and the peer's FIN together: the app sees the end of the connection before it runs on
-                        // the bytes (DoReceive completes the pipe), as with a poll and a recv.
-                        TransportLog.ConnectionReadFin(_logger, ConnectionId);
-                        break;
-                    }
-
-                    if (!await FlushReceivedAsync(input))
-                    {
-                        break;
-                    }
+                    // With bytes that came with the FIN too: the app sees the end of the connection before it runs on
+                    // them (DoReceive completes the pipe), as on the Sockets transport.
+                    TransportLog.ConnectionReadFin(_logger, ConnectionId);
+                    break;
                 }
 
-                if (!receive.Ended)
+                if (!await FlushReceivedAsync(input))
                 {
-                    continue;
-                }
-
-                switch (receive.EndResult)
-                {
-                    case 0:
-                        TransportLog.ConnectionReadFin(_logger, ConnectionId);
-                        return;
-                    case -Runtime.Native.Interop.Errno.ENOBUFS:
-                        // The loop's buffers ran out in a burst: read what is there into the pipe's own memory.
-                        Loop.Counters.ReceiveBufferShortages++;
-                        if (!await ReceiveDirectlyAsync(input))
-                        {
-                            return;
-                        }
-
-                        break;
-                    case -Runtime.Native.Interop.Errno.ECANCELED when receive.CancelRequested && !_shutdown:
-                        // Canceled for backpressure (FlushReceivedAsync): the application has read since.
-                        break;
-                    case < 0:
-                        ThrowForErrno(receive.EndResult);
-                        break;
-                }
-
-                // Ended after bytes (the kernel may stop a multishot request at any time), or the cases above: go on.
-                if (!_shutdown)
-                {
-                    _socket.StartMultishotReceive(input);
+                    // The application is done reading.
+                    break;
                 }
             }
         }
         finally
         {
-            // Nothing more goes into the pipe; the request must have ended before the socket can be closed.
-            receive.Detach();
-            _socket.StopMultishotReceive();
-            while (receive.InFlight)
-            {
-                await receive.WaitAsync();
-            }
+            // Nothing more goes into the pipe once this returns, so DoReceive may complete it.
+            await _socket.StopReceivingAsync();
         }
     }
 
@@ -260,9 +101,9 @@ internal sealed partial class ZokioConnection
         {
             // Over MaxReadBufferSize: stop receiving until the application reads. A multishot receive is canceled (what
             // completes meanwhile still goes into the pipe, a few buffers at most, and is flushed once it resumes); on
-            // the poll + recv path nothing is in flight and the receive loop simply waits here.
+            // the readiness + recv path nothing is in flight and the receive loop simply waits here.
             TransportLog.ConnectionPause(_logger, ConnectionId);
-            _socket.StopMultishotReceive();
+            _socket.PauseReceiving();
         }
 
         FlushResult result = await flushTask;
@@ -272,58 +113,5 @@ internal sealed partial class ZokioConnection
         }
 
         return !result.IsCompleted && !result.IsCanceled;
-    }
-
-    /// <summary>
-    /// After ENOBUFS, which says bytes are waiting: reads them with direct recv calls into the pipe's own memory, as
-    /// poll + recv does, until the socket is drained (a short read or EAGAIN). A bulk transfer (an upload) keeps its
-    /// pace this way instead of paying a poll round trip each time the shared buffers run out. Returns false at end of
-    /// stream or when the application is done reading.
-    /// </summary>
-    private async ValueTask<bool> ReceiveDirectlyAsync(PipeWriter input)
-    {
-        while (true)
-        {
-            Memory<byte> buffer = input.GetMemory(MinAllocBufferSize);
-            int received = _socket.ReceiveNow(buffer);
-            if (received == -Runtime.Native.Interop.Errno.EAGAIN)
-            {
-                return true;
-            }
-
-            if (received == 0)
-            {
-                TransportLog.ConnectionReadFin(_logger, ConnectionId);
-                return false;
-            }
-
-            if (received < 0)
-            {
-                ThrowForErrno(received);
-            }
-
-            Loop.Counters.BytesReceived += received;
-            input.Advance(received);
-            if (!await FlushReceivedAsync(input))
-            {
-                return false;
-            }
-
-            if (received < buffer.Length)
-            {
-                return true;
-            }
-        }
-    }
-
-    private void ThrowForErrno(int negativeErrno)
-    {
-        // After Shutdown() the pending operation was canceled on purpose: report that as an abort, not an I/O error.
-        if (_shutdown && negativeErrno == -Runtime.Native.Interop.Errno.ECANCELED)
-        {
-            throw new SocketException((int)SocketError.OperationAborted);
-        }
-
-        throw Runtime.Native.Interop.Errno.ToSocketException(negativeErrno);
     }
 }

@@ -52,10 +52,7 @@ internal sealed partial class ZokioConnection
                 // Abort(): what the application wrote before it aborted (HTTP/2's GOAWAY or RST_STREAM, say) still goes
                 // out if the socket takes it at once, as it would have on Kestrel's Sockets transport, which sends
                 // from the writing thread; then the connection closes.
-                if (!result.Buffer.IsEmpty)
-                {
-                    _socket.SendNow(result.Buffer);
-                }
+                _socket.TrySend(result.Buffer);
 
                 break;
             }
@@ -66,14 +63,6 @@ internal sealed partial class ZokioConnection
             while (!buffer.IsEmpty)
             {
                 int sent = await _socket.SendAsync(buffer);
-                _socket.SendCompleted();
-                if (sent <= 0)
-                {
-                    // 0 bytes for a non-empty buffer means the socket can take no more: treat it as a broken pipe.
-                    ThrowForErrno(sent == 0 ? -Runtime.Native.Interop.Errno.EPIPE : sent);
-                }
-
-                Loop.Counters.BytesSent += sent;
                 // A short send (epoll, or more segments than one sendmsg carries): send the rest.
                 buffer = buffer.Slice(sent);
             }

@@ -1,9 +1,6 @@
-using System.Buffers;
 using System.IO.Pipelines;
-using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
-using Zokio.Runtime.Diagnostics;
 using Zokio.Runtime.Loops;
 using Zokio.Runtime.Net;
 
@@ -15,11 +12,8 @@ namespace Zokio.Transport.Internal;
 /// </summary>
 internal sealed partial class ZokioConnection : ConnectionContext
 {
-    private static long s_lastId;
-
     private readonly LoopSocket _socket;
     private readonly ILogger _logger;
-    private readonly bool _waitForData;
     private readonly bool _finOnError;
     private readonly IDuplexPipe _originalTransport;
     private readonly CancellationTokenSource _connectionClosedTokenSource = new();
@@ -34,15 +28,15 @@ internal sealed partial class ZokioConnection : ConnectionContext
     private bool _connectionClosedFired;
     private Task? _processing;
 
-    public ZokioConnection(LoopSocket socket, EndPoint? localEndPoint, EndPoint? remoteEndPoint, ZokioTransportOptions options, ILogger logger)
+    public ZokioConnection(LoopSocket socket, ZokioTransportOptions options, ILogger logger)
     {
         _socket = socket;
+        _socket.WaitForDataBeforeAllocatingBuffer = options.WaitForDataBeforeAllocatingBuffer;
         _logger = logger;
-        _waitForData = options.WaitForDataBeforeAllocatingBuffer;
         _finOnError = options.FinOnError;
         Loop = socket.Loop;
-        LocalEndPoint = localEndPoint;
-        RemoteEndPoint = remoteEndPoint;
+        LocalEndPoint = socket.LocalEndPoint;
+        RemoteEndPoint = socket.RemoteEndPoint;
         ConnectionClosed = _connectionClosedTokenSource.Token;
 
         // The loop is the scheduler of the transport's side of both pipes; the application's side follows
@@ -66,7 +60,7 @@ internal sealed partial class ZokioConnection : ConnectionContext
 
     public override string ConnectionId
     {
-        get => _connectionId ??= "Z" + Interlocked.Increment(ref s_lastId).ToString("X12", System.Globalization.CultureInfo.InvariantCulture);
+        get => _connectionId ??= _socket.Id;
         set => _connectionId = value;
     }
 
@@ -87,11 +81,15 @@ internal sealed partial class ZokioConnection : ConnectionContext
 
     public override CancellationToken ConnectionClosed { get; set; }
 
-    /// <summary>Starts receiving and sending; call on the loop thread.</summary>
+    /// <summary>Starts receiving and sending, on the loop thread (scheduled there when called elsewhere).</summary>
     public void Start()
     {
-        Loop.Counters.ConnectionsActive++;
-        ZokioEventSource.Log.ConnectionStart(ConnectionId, Loop.Index, LocalEndPoint, RemoteEndPoint);
+        if (!Loop.IsOnLoopThread)
+        {
+            Loop.Schedule(static state => ((ZokioConnection)state!).Start(), this);
+            return;
+        }
+
         _processing = RunAsync();
     }
 
@@ -110,24 +108,9 @@ internal sealed partial class ZokioConnection : ConnectionContext
         }
         finally
         {
-            // Where the connection ends, when that is its loop; otherwise the loop closes it next.
-            if (Loop.IsOnLoopThread)
-            {
-                Close();
-            }
-            else
-            {
-                Loop.Schedule(static state => ((ZokioConnection)state!).Close(), this);
-            }
+            // Both loops have ended: the socket closes on its loop once the kernel holds none of its operations.
+            _socket.Dispose();
         }
-    }
-
-    /// <summary>Closes the fd once both loops have ended and no operation is in flight; on the loop thread.</summary>
-    private void Close()
-    {
-        Loop.Counters.ConnectionsActive--;
-        ZokioEventSource.Log.ConnectionStop(ConnectionId);
-        _socket.Dispose();
     }
 
     public override void Abort(ConnectionAbortedException abortReason)
@@ -182,20 +165,10 @@ internal sealed partial class ZokioConnection : ConnectionContext
         Loop.Schedule(reset ? s_reset : s_finish, this);
     }
 
-    private static readonly Action<object?> s_finish = static state =>
-    {
-        ZokioConnection connection = (ZokioConnection)state!;
-        connection._socket.Shutdown();
-        connection._socket.CancelPendingOperations();
-    };
+    private static readonly Action<object?> s_finish = static state => ((ZokioConnection)state!)._socket.Shutdown();
 
-    private static readonly Action<object?> s_reset = static state =>
-    {
-        ZokioConnection connection = (ZokioConnection)state!;
-        // The close, once both loops have ended, sends the RST and drops what the socket has not sent.
-        connection._socket.SetAbortiveClose();
-        connection._socket.CancelPendingOperations();
-    };
+    // The close, once both loops have ended, sends the RST and drops what the socket has not sent.
+    private static readonly Action<object?> s_reset = static state => ((ZokioConnection)state!)._socket.Abort();
 
     private void FireConnectionClosed()
     {

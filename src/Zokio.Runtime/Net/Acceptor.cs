@@ -1,11 +1,9 @@
 using System.Net;
-using Microsoft.Extensions.Logging;
 using Zokio.Runtime.Diagnostics;
 using Zokio.Runtime.Loops;
 using Zokio.Runtime.Native;
-using Zokio.Runtime.Net;
 
-namespace Zokio.Transport.Internal;
+namespace Zokio.Runtime.Net;
 
 /// <summary>
 /// The accept loop of one listening socket, running on that socket's loop: waits until the socket is readable, then
@@ -15,9 +13,9 @@ namespace Zokio.Transport.Internal;
 /// <remarks>
 /// A readiness wait rather than an ACCEPT request: after a hand-off the wait may be pending on a blocked ring and on
 /// the successor's at once without either taking a connection the other then holds, and each peer address is
-/// written to the accepting call's own buffer. The loop pauses while the listener holds as many accepted connections
-/// as Kestrel has not taken yet as its limit, so a starved accept loop in Kestrel leaves connections in the kernel's
-/// backlog (as with the Sockets transport) instead of in memory.
+/// written to the accepting call's own buffer. The loop pauses while the listener's owner says it is full (Kestrel's
+/// transport: as many connections accepted and not yet taken as the backlog), so a starved consumer leaves
+/// connections in the kernel's backlog (as with the Sockets transport) instead of in memory.
 /// </remarks>
 internal sealed class Acceptor
 {
@@ -27,19 +25,17 @@ internal sealed class Acceptor
     private const int MaxAcceptsPerWakeUp = 16;
 
     private readonly LoopSocket _listenSocket;
-    private readonly ZokioConnectionListener _listener;
+    private readonly LoopListener _listener;
     private readonly bool _dealRoundRobin;
-    private readonly ILogger _logger;
     private volatile bool _stopping;
     private int _paused;
     private Task? _running;
 
-    public Acceptor(LoopSocket listenSocket, ZokioConnectionListener listener, bool dealRoundRobin, ILogger logger)
+    public Acceptor(LoopSocket listenSocket, LoopListener listener, bool dealRoundRobin)
     {
         _listenSocket = listenSocket;
         _listener = listener;
         _dealRoundRobin = dealRoundRobin;
-        _logger = logger;
     }
 
     public EventLoop Loop => _listenSocket.Loop;
@@ -61,13 +57,13 @@ internal sealed class Acceptor
     public async Task StopAsync()
     {
         _stopping = true;
-        Task running = await LoopInvoke.RunAsync(Loop, () =>
+        Task running = await Loop.InvokeAsync(() =>
         {
             _listenSocket.CancelPendingOperations();
             return Task.FromResult(_running ?? Task.CompletedTask);
         }).ConfigureAwait(false);
         await running.ConfigureAwait(false);
-        await LoopInvoke.RunAsync(Loop, () =>
+        await Loop.InvokeAsync(() =>
         {
             // On the loop, so the port is released before StopAsync returns. shutdown(2) stops the listening itself
             // even while another reference to the socket lives on (a readiness wait left on a ring drained later).
@@ -125,7 +121,6 @@ internal sealed class Acceptor
 
     private void Dispatch(int fd, EndPoint? remote)
     {
-        _listener.OnAcceptedReserved();
         EventLoop target = _dealRoundRobin ? Loop.Group.Next() : Loop;
         if (target == Loop)
         {
@@ -135,7 +130,7 @@ internal sealed class Acceptor
 
         target.Schedule(static state =>
         {
-            (ZokioConnectionListener listener, EventLoop loop, int fd, EndPoint? remote) = ((ZokioConnectionListener, EventLoop, int, EndPoint?))state!;
+            (LoopListener listener, EventLoop loop, int fd, EndPoint? remote) = ((LoopListener, EventLoop, int, EndPoint?))state!;
             listener.OnAccepted(loop, fd, remote);
         }, (_listener, target, fd, remote));
     }
@@ -151,7 +146,7 @@ internal sealed class Acceptor
 
         // EMFILE, ENFILE, ENOBUFS, ENOMEM: out of resources. Back off rather than spin, and keep serving.
         Loop.Counters.ConnectionsRejected++;
-        TransportLog.AcceptFailed(_logger, _listener.EndPoint.ToString() ?? "?", (int)ResourceBackoff.TotalMilliseconds, Interop.Errno.ToSocketException(-errno));
+        RuntimeLog.AcceptFailed(_listener.Group.Logger, _listener.EndPoint.ToString() ?? "?", (int)ResourceBackoff.TotalMilliseconds, Interop.Errno.ToSocketException(-errno));
         ZokioEventSource.Log.AcceptFailed(_listener.EndPoint, -errno);
         Loop.Delay(ResourceBackoff).ContinueWith(static (_, state) => ((Acceptor)state!).Start(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return false;

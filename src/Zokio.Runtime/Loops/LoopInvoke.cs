@@ -1,11 +1,9 @@
-using Zokio.Runtime.Loops;
-
-namespace Zokio.Transport.Internal;
+namespace Zokio.Runtime.Loops;
 
 /// <summary>Runs an async body on a loop's thread and hands its result back to the caller.</summary>
 internal static class LoopInvoke
 {
-    public static Task<T> RunAsync<T>(EventLoop loop, Func<Task<T>> body)
+    public static Task<T> InvokeAsync<T>(this EventLoop loop, Func<Task<T>> body)
     {
         TaskCompletionSource<T> result = new(TaskCreationOptions.RunContinuationsAsynchronously);
         loop.Schedule(static async state =>

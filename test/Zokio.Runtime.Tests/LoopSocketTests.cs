@@ -1,0 +1,56 @@
+using System.Net;
+using System.Net.Sockets;
+using Zokio.Runtime.Loops;
+using Zokio.Runtime.Native;
+using Zokio.Runtime.Net;
+
+namespace Zokio.Runtime.Tests;
+
+/// <summary>Readiness and direct receives of a <see cref="LoopSocket"/> when the peer is already gone.</summary>
+public class LoopSocketTests
+{
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task After_a_short_read_of_bytes_queued_with_the_peers_FIN_the_next_wait_completes(LoopBackendKind backend)
+    {
+        await using EventLoopGroup group = Backends.Start(backend);
+        EventLoop loop = group.Loops[0];
+        (Socket client, int fd) = ConnectedPair();
+        using (client)
+        {
+            // Bytes and the FIN are queued before the first wait, so epoll reports both in one edge.
+            client.Send("bytes"u8);
+            client.Shutdown(SocketShutdown.Send);
+            LoopSocket socket = new(loop, new FileDescriptorHandle(fd));
+            (int first, int wait, int second) = await Backends.OnLoop(loop, async () =>
+            {
+                await socket.WaitReadableAsync();
+                // Fewer bytes than asked for: a short read, which on a live socket says "drained".
+                int first = socket.ReceiveNow(new byte[64]);
+                int wait = await socket.WaitReadableAsync();
+                int second = socket.ReceiveNow(new byte[64]);
+                socket.Dispose();
+                return (first, wait, second);
+            }).WaitAsync(Backends.Timeout);
+
+            Assert.Equal(5, first);
+            Assert.True(wait > 0, $"The wait completed with {wait}.");
+            Assert.Equal(0, second);
+        }
+    }
+
+    /// <summary>A loopback connection: the client socket, and the accepted side's fd (owned by the caller).</summary>
+    private static (Socket Client, int Fd) ConnectedPair()
+    {
+        using Socket listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        Socket client = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        client.Connect(listener.LocalEndPoint!);
+        Socket accepted = listener.Accept();
+        accepted.Blocking = false;
+        int fd = (int)accepted.SafeHandle.DangerousGetHandle();
+        accepted.SafeHandle.SetHandleAsInvalid();
+        GC.SuppressFinalize(accepted);
+        return (client, fd);
+    }
+}
