@@ -75,9 +75,9 @@ internal static class Http1Model
             if (!feed.More())
             {
                 // The stream ended: cleanly between requests, or in the middle of a head (as Kestrel, a 400).
-                if (!parser.IsRequestPending)
+                if (parser.RejectionAtEndOfInput is not RequestRejectionReason.None and var atEnd)
                 {
-                    Reject(responses, parser.IsParsingRequestLine ? RequestRejectionReason.InvalidRequestLine : RequestRejectionReason.MalformedRequestInvalidHeaders);
+                    Reject(responses, atEnd);
                 }
 
                 return false;

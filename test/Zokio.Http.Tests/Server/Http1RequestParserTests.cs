@@ -138,6 +138,7 @@ public sealed class Http1RequestParserTests
         Assert.Equal("GET / HTTP/1.1\r\nHost: x\r\n".Length, buffer.Slice(buffer.Start, consumed).Length);
         Assert.Equal(buffer.End, examined);
         Assert.True(parser.IsParsingHeaders);
+        Assert.Equal(RequestRejectionReason.MalformedRequestInvalidHeaders, parser.RejectionAtEndOfInput);
 
         // Resuming with the rest continues where it stopped.
         byte[] rest = Encoding.ASCII.GetBytes("ept: */*\r\n\r\n");
@@ -156,6 +157,9 @@ public sealed class Http1RequestParserTests
         Assert.Equal(Http1ParseStatus.Incomplete, parser.ParseRequestHead(ref handler, buffer, out SequencePosition consumed, out _, out _));
         Assert.Equal(buffer.End, consumed);
         Assert.True(parser.IsRequestPending);
+        Assert.Equal(RequestRejectionReason.None, parser.RejectionAtEndOfInput);
+        Assert.Equal(Http1ParseStatus.Incomplete, parser.ParseRequestHead(ref handler, new ReadOnlySequence<byte>("GET / HT"u8.ToArray()), out _, out _, out _));
+        Assert.Equal(RequestRejectionReason.InvalidRequestLine, parser.RejectionAtEndOfInput);
     }
 
     [Fact]

@@ -55,6 +55,17 @@ internal partial struct Http1RequestParser
     /// <summary>True while the header block is incomplete; an end of input here is a malformed head.</summary>
     public readonly bool IsParsingHeaders => _state == State.Headers;
 
+    /// <summary>
+    /// What the end of the input means where the parser stands, as Kestrel answers it: nothing between requests (a
+    /// clean close), a bad request line, or a malformed head.
+    /// </summary>
+    public readonly RequestRejectionReason RejectionAtEndOfInput => _state switch
+    {
+        State.RequestLine => RequestRejectionReason.InvalidRequestLine,
+        State.Headers => RequestRejectionReason.MalformedRequestInvalidHeaders,
+        _ => RequestRejectionReason.None,
+    };
+
     /// <summary>Readies the parser for the next request on the connection.</summary>
     public void Reset()
     {
