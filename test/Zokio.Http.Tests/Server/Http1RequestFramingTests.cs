@@ -21,6 +21,7 @@ public sealed class Http1RequestFramingTests
     [InlineData("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nContent-Length: 1\r\n\r\n", "ContentLength 1 keep-alive")]
     [InlineData("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n", "ContentLength 1 keep-alive expect-continue")]
     [InlineData("POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n", "ContentLength 1 close")]
+    [InlineData("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n", "ContentLength 1 keep-alive")]
     [InlineData("GET http://x:80/ HTTP/1.1\r\nHost: x\r\n\r\n", "None 0 keep-alive")]
     [InlineData("GET http://x/ HTTP/1.1\r\nHost: x:80\r\n\r\n", "None 0 keep-alive")]
     [InlineData("CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n", "None 0 keep-alive")]

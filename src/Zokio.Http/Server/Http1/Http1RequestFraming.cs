@@ -24,6 +24,7 @@ internal struct Http1RequestFraming
     private int _hostCount;
     private bool _hostValid;
     private bool _expectContinue;
+    private int _expectCount;
     private bool _hostMatchesTarget;
     // Only for absolute- and authority-form targets, which are rare (proxies, CONNECT): compared with Host.
     private string? _targetAuthority;
@@ -97,7 +98,9 @@ internal struct Http1RequestFraming
                 break;
 
             case KnownHeader.Expect:
-                _expectContinue = Ascii.EqualsIgnoreCase(value, "100-continue"u8);
+                // Kestrel compares the whole field (several fields joined by commas) with "100-continue".
+                _expectCount++;
+                _expectContinue = _expectCount == 1 && Ascii.EqualsIgnoreCase(value, "100-continue"u8);
                 break;
         }
 
