@@ -30,7 +30,7 @@ public sealed class Http1DifferentialTests(KestrelOracle kestrel) : IClassFixtur
             return;
         }
 
-        Assert.Equal(expected.ToString(), actual.ToString());
+        Assert.True(expected.ToString() == actual.ToString(), $"Kestrel ({expected.Trace}):\n{expected}\nparser:\n{actual}");
     }
 
     [Theory]

@@ -36,7 +36,8 @@ public sealed class Http1FuzzTests(KestrelOracle kestrel, ITestOutputHelper outp
             {
                 byte[] request = fuzzer.Next();
                 byte[] input = [.. request, .. EchoFormat.Probe];
-                string expected = (await kestrel.RunAsync(request)).ToString();
+                Http1Outcome kestrelOutcome = await kestrel.RunAsync(request);
+                string expected = kestrelOutcome.ToString();
                 string actual = Http1Model.Run(input, KestrelOracle.Limits).ToString();
                 int[] splits = fuzzer.Splits(input.Length);
                 string split = Http1Model.Run(input, KestrelOracle.Limits, splits).ToString();
@@ -53,7 +54,7 @@ public sealed class Http1FuzzTests(KestrelOracle kestrel, ITestOutputHelper outp
                 }
                 else if (expected != actual)
                 {
-                    differences.Add($"seed {seed} case {i}: {Escape(request)}\n  Kestrel: {expected}\n  parser:  {actual}\n  split {string.Join(',', splits)}: {split}");
+                    differences.Add($"seed {seed} case {i}: {Escape(request)}\n  Kestrel ({kestrelOutcome.Trace}): {expected}\n  parser:  {actual}\n  split {string.Join(',', splits)}: {split}");
                 }
             }
         }

@@ -14,6 +14,9 @@ internal sealed record Http1Response(int Status, string? Echo)
 /// </summary>
 internal sealed record Http1Outcome(IReadOnlyList<Http1Response> Responses)
 {
+    /// <summary>How the oracle's exchange went (bytes, who ended the stream), for diagnosing a mismatch; not compared.</summary>
+    public string Trace { get; init; } = "";
+
     public override string ToString()
     {
         var text = new StringBuilder();

@@ -55,6 +55,20 @@ public sealed class Http1RequestParserTests
         Assert.Equal(KnownHeader.Unknown, KnownHeaders.Match("Hosts"u8));
     }
 
+    [Fact]
+    public void Known_methods_are_classified_case_sensitively_and_named_without_allocating()
+    {
+        foreach (RequestMethod method in Enum.GetValues<RequestMethod>().Where(m => m != RequestMethod.Custom))
+        {
+            string name = RequestMethods.ToName(method)!;
+            Assert.Equal(method, RequestMethods.Classify(Encoding.ASCII.GetBytes(name)));
+            Assert.Equal(RequestMethod.Custom, RequestMethods.Classify(Encoding.ASCII.GetBytes(name.ToLowerInvariant())));
+            Assert.Same(string.IsInterned(name), name);
+        }
+
+        Assert.Null(RequestMethods.ToName(RequestMethod.Custom));
+    }
+
     [Theory]
     [InlineData("G\0T / HTTP/1.1\r\n\r\n", nameof(RequestRejectionReason.InvalidRequestLine))]
     [InlineData(" / HTTP/1.1\r\n\r\n", nameof(RequestRejectionReason.InvalidRequestLine))]

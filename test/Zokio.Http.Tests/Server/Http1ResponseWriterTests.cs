@@ -26,6 +26,19 @@ public sealed class Http1ResponseWriterTests
             Encoding.ASCII.GetString(output.WrittenSpan));
     }
 
+    [Fact]
+    public void Writes_rejections_and_the_continue_interim_response_as_Kestrel()
+    {
+        var date = new DateHeaderCache(Now);
+        Assert.Equal(
+            "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\nDate: Mon, 07 Dec 2026 14:00:32 GMT\r\nServer: Zokio\r\n\r\n",
+            Write(w => w.WriteRejection(RequestRejectionReason.InvalidRequestHeader, date, addServerHeader: true)));
+        Assert.Equal(
+            "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\nAllow: OPTIONS\r\nDate: Mon, 07 Dec 2026 14:00:32 GMT\r\n\r\n",
+            Write(w => w.WriteRejection(RequestRejectionReason.OptionsMethodRequired, date, addServerHeader: false)));
+        Assert.Equal("HTTP/1.1 100 Continue\r\n\r\n", Write(w => w.WriteContinue()));
+    }
+
     [Theory]
     [InlineData(404, null, "HTTP/1.1 404 Not Found\r\n")]
     [InlineData(431, null, "HTTP/1.1 431 Request Header Fields Too Large\r\n")]
@@ -155,6 +168,10 @@ public sealed class Http1ResponseWriterTests
         public void WriteChunkHeader(int length) => Do((ref w) => w.WriteChunkHeader(length));
 
         public void WriteChunkEnd() => Do((ref w) => w.WriteChunkEnd());
+
+        public void WriteContinue() => Do((ref w) => w.WriteContinue());
+
+        public void WriteRejection(RequestRejectionReason reason, DateHeaderCache date, bool addServerHeader) => Do((ref w) => w.WriteRejection(reason, date, addServerHeader));
 
         public void Write(ReadOnlySpan<byte> bytes)
         {

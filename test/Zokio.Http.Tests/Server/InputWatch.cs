@@ -11,10 +11,23 @@ internal sealed class InputWatch
 {
     private readonly Lock _lock = new();
     private long _seen;
+    private long _written;
     private long _waitingAt = -1;
+    private long _writtenWhenWaiting;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public async Task WaitingWithAllReadAsync(long total)
+    private readonly List<string> _events = [];
+
+    public override string ToString()
+    {
+        lock (_lock)
+        {
+            return "reads: " + string.Join(' ', _events);
+        }
+    }
+
+    /// <summary>Completes when the reader waits having seen <paramref name="total"/> bytes; returns the bytes written by then.</summary>
+    public async Task<long> WaitingWithAllReadAsync(long total)
     {
         while (true)
         {
@@ -23,7 +36,7 @@ internal sealed class InputWatch
             {
                 if (_waitingAt >= total)
                 {
-                    return;
+                    return _writtenWhenWaiting;
                 }
 
                 changed = _changed.Task;
@@ -38,6 +51,16 @@ internal sealed class InputWatch
         lock (_lock)
         {
             _seen = bytes;
+            _events.Add("s" + bytes);
+        }
+    }
+
+    /// <summary>The server has written <paramref name="bytes"/> bytes in all to its output.</summary>
+    public void Written(long bytes)
+    {
+        lock (_lock)
+        {
+            _written = bytes;
         }
     }
 
@@ -48,6 +71,8 @@ internal sealed class InputWatch
         lock (_lock)
         {
             _waitingAt = _seen;
+            _writtenWhenWaiting = _written;
+            _events.Add("w" + _seen + "/" + _written);
             changed = _changed;
             _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
@@ -56,12 +81,45 @@ internal sealed class InputWatch
     }
 }
 
-/// <summary>A connection's transport whose input reports its reads to an <see cref="InputWatch"/>.</summary>
+/// <summary>A connection's transport that reports its reads and writes to an <see cref="InputWatch"/>.</summary>
 internal sealed class WatchedTransport(IDuplexPipe inner, InputWatch watch) : IDuplexPipe
 {
     public PipeReader Input { get; } = new WatchedReader(inner.Input, watch);
 
-    public PipeWriter Output => inner.Output;
+    public PipeWriter Output { get; } = new WatchedWriter(inner.Output, watch);
+
+    private sealed class WatchedWriter(PipeWriter inner, InputWatch watch) : PipeWriter
+    {
+        private long _written;
+
+        public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
+
+        public override long UnflushedBytes => inner.UnflushedBytes;
+
+        public override void Advance(int bytes)
+        {
+            inner.Advance(bytes);
+            _written += bytes;
+            watch.Written(_written);
+        }
+
+        public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+        {
+            _written += source.Length;
+            watch.Written(_written);
+            return inner.WriteAsync(source, cancellationToken);
+        }
+
+        public override void CancelPendingFlush() => inner.CancelPendingFlush();
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+    }
 
     private sealed class WatchedReader(PipeReader inner, InputWatch watch) : PipeReader
     {

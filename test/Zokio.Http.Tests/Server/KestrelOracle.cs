@@ -73,7 +73,8 @@ public sealed class KestrelOracle : IAsyncLifetime
         try
         {
             byte[] input = [.. request, .. EchoFormat.Probe];
-            Task<byte[]> responses = ReceiveAllAsync(socket, timeout.Token);
+            var receiver = new Receiver();
+            Task<(byte[] Bytes, bool Reset)> responses = receiver.ReceiveAllAsync(socket, timeout.Token);
             try
             {
                 await socket.SendAsync(input, SocketFlags.None, timeout.Token);
@@ -83,25 +84,33 @@ public sealed class KestrelOracle : IAsyncLifetime
                 // Kestrel may close before it has read everything (a rejected head); what it answered is still readable.
             }
 
-            if (await Task.WhenAny(responses, watch.WaitingWithAllReadAsync(input.Length)).WaitAsync(timeout.Token) != responses)
+            bool sentEnd = false;
+            Task<long> waiting = watch.WaitingWithAllReadAsync(input.Length);
+            if (await Task.WhenAny(responses, waiting).WaitAsync(timeout.Token) != responses)
             {
-                try
+                // Kestrel drops responses still in its output when the input ends (it aborts the output), so the end
+                // goes only after everything it had written has arrived.
+                if (await Task.WhenAny(responses, receiver.ReceivedAsync(await waiting)).WaitAsync(timeout.Token) != responses)
                 {
-                    socket.Shutdown(SocketShutdown.Send);
-                }
-                catch (SocketException)
-                {
-                    // Closed meanwhile.
+                    sentEnd = true;
+                    try
+                    {
+                        socket.Shutdown(SocketShutdown.Send);
+                    }
+                    catch (SocketException)
+                    {
+                        // Closed meanwhile.
+                    }
                 }
             }
 
-            byte[] received = await responses.WaitAsync(timeout.Token);
+            (byte[] received, bool reset) = await responses.WaitAsync(timeout.Token);
             if (Environment.GetEnvironmentVariable("ZOKIO_DIFF_DEBUG") is { } dir)
             {
                 File.WriteAllBytes(Path.Combine(dir, Convert.ToHexString(System.Security.Cryptography.SHA1.HashData(request))[..8] + ".txt"), received);
             }
 
-            return new Http1Outcome(ResponseReader.Read(received));
+            return new Http1Outcome(ResponseReader.Read(received)) { Trace = $"sent {input.Length} bytes, received {received.Length}{(reset ? " then a reset" : "")}, {(sentEnd ? "ended the stream after Kestrel waited with all bytes read" : "Kestrel closed first")}, {watch}" };
         }
         finally
         {
@@ -109,31 +118,65 @@ public sealed class KestrelOracle : IAsyncLifetime
         }
     }
 
-    private static async Task<byte[]> ReceiveAllAsync(Socket socket, CancellationToken cancellationToken)
+    /// <summary>Reads a connection to its end, telling how many bytes have arrived so far.</summary>
+    private sealed class Receiver
     {
-        var received = new MemoryStream();
-        var buffer = new byte[16 * 1024];
-        while (true)
+        private readonly Lock _lock = new();
+        private readonly MemoryStream _received = new();
+        private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task ReceivedAsync(long bytes)
         {
-            int read;
-            try
+            while (true)
             {
-                read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
-            {
-                break;
-            }
+                Task progress;
+                lock (_lock)
+                {
+                    if (_received.Length >= bytes)
+                    {
+                        return;
+                    }
 
-            if (read == 0)
-            {
-                break;
-            }
+                    progress = _progress.Task;
+                }
 
-            received.Write(buffer, 0, read);
+                await progress;
+            }
         }
 
-        return received.ToArray();
+        public async Task<(byte[] Bytes, bool Reset)> ReceiveAllAsync(Socket socket, CancellationToken cancellationToken)
+        {
+            // Let SendAsync go first: the receive goes on on the thread pool.
+            await Task.Yield();
+            var buffer = new byte[16 * 1024];
+            while (true)
+            {
+                int read;
+                try
+                {
+                    read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+                {
+                    return (_received.ToArray(), true);
+                }
+
+                if (read == 0)
+                {
+                    return (_received.ToArray(), false);
+                }
+
+                TaskCompletionSource progress;
+                lock (_lock)
+                {
+                    _received.Write(buffer, 0, read);
+                    progress = _progress;
+                    _progress = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+
+                progress.TrySetResult();
+            }
+        }
     }
 
     private static async Task EchoAsync(HttpContext context)

@@ -12,7 +12,7 @@ namespace Zokio.Http.Server.Http1;
 /// </summary>
 internal struct Http1RequestFraming
 {
-    private HttpMethod _method;
+    private RequestMethod _method;
     private Http1Version _version;
     private RequestTargetForm _form;
     private long _contentLength;
@@ -161,7 +161,7 @@ internal struct Http1RequestFraming
             return RequestRejectionReason.None;
         }
 
-        if (!_hasContentLength && _version == Http1Version.Http10 && (_method == HttpMethod.Post || _method == HttpMethod.Put))
+        if (!_hasContentLength && _version == Http1Version.Http10 && (_method == RequestMethod.Post || _method == RequestMethod.Put))
         {
             return RequestRejectionReason.LengthRequiredHttp10;
         }

@@ -6,7 +6,7 @@ namespace Zokio.Http.Server.Http1;
 /// </summary>
 internal readonly ref struct Http1RequestLine
 {
-    public Http1RequestLine(HttpMethod method, ReadOnlySpan<byte> methodText, ReadOnlySpan<byte> target, int pathLength, bool pathEncoded, RequestTargetForm form, Http1Version version)
+    public Http1RequestLine(RequestMethod method, ReadOnlySpan<byte> methodText, ReadOnlySpan<byte> target, int pathLength, bool pathEncoded, RequestTargetForm form, Http1Version version)
     {
         Method = method;
         MethodText = methodText;
@@ -17,9 +17,9 @@ internal readonly ref struct Http1RequestLine
         Version = version;
     }
 
-    public HttpMethod Method { get; }
+    public RequestMethod Method { get; }
 
-    /// <summary>The method as sent (needed for <see cref="HttpMethod.Custom"/>).</summary>
+    /// <summary>The method as sent (needed for <see cref="RequestMethod.Custom"/>).</summary>
     public ReadOnlySpan<byte> MethodText { get; }
 
     /// <summary>The raw request-target: path and query as sent, percent-encoding and all.</summary>

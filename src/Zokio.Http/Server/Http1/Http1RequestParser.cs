@@ -200,7 +200,7 @@ internal partial struct Http1RequestParser
     private static Http1ParseStatus ProcessRequestLine<THandler>(ref THandler handler, ReadOnlySpan<byte> line, byte delimiter, out RequestRejectionReason rejection)
         where THandler : IHttp1RequestHandler
     {
-        rejection = ValidateRequestLine(line, delimiter, out HttpMethod method, out int methodEnd, out int targetStart, out int targetEnd, out Http1Version version);
+        rejection = ValidateRequestLine(line, delimiter, out RequestMethod method, out int methodEnd, out int targetStart, out int targetEnd, out Http1Version version);
         if (rejection != RequestRejectionReason.None)
         {
             return Http1ParseStatus.Rejected;
@@ -222,9 +222,9 @@ internal partial struct Http1RequestParser
     }
 
     /// <summary>method SP request-target SP HTTP-version, the line already cut before its LF (RFC 9112 section 3).</summary>
-    private static RequestRejectionReason ValidateRequestLine(ReadOnlySpan<byte> line, byte delimiter, out HttpMethod method, out int methodEnd, out int targetStart, out int targetEnd, out Http1Version version)
+    private static RequestRejectionReason ValidateRequestLine(ReadOnlySpan<byte> line, byte delimiter, out RequestMethod method, out int methodEnd, out int targetStart, out int targetEnd, out Http1Version version)
     {
-        method = HttpMethod.Custom;
+        method = RequestMethod.Custom;
         targetStart = targetEnd = 0;
         version = Http1Version.Http11;
         methodEnd = line.IndexOfAnyExcept(Http1Characters.Token);
@@ -233,7 +233,7 @@ internal partial struct Http1RequestParser
             return RejectLine(line);
         }
 
-        method = HttpMethods.Classify(line[..methodEnd]);
+        method = RequestMethods.Classify(line[..methodEnd]);
         targetStart = methodEnd + 1;
         if (targetStart >= line.Length)
         {
@@ -289,7 +289,7 @@ internal partial struct Http1RequestParser
         // A TLS ClientHello starts with the handshake record type 0x16: name the mistake (plain HTTP on a TLS port).
         line.Length > 0 && line[0] == 0x16 ? RequestRejectionReason.TlsOverHttp : RequestRejectionReason.InvalidRequestLine;
 
-    private static RequestRejectionReason ClassifyTarget(HttpMethod method, ReadOnlySpan<byte> target, out RequestTargetForm form)
+    private static RequestRejectionReason ClassifyTarget(RequestMethod method, ReadOnlySpan<byte> target, out RequestTargetForm form)
     {
         if (target[0] == (byte)'/')
         {
@@ -304,7 +304,7 @@ internal partial struct Http1RequestParser
         if (target.Length == 1 && target[0] == (byte)'*')
         {
             form = RequestTargetForm.Asterisk;
-            return method == HttpMethod.Options ? RequestRejectionReason.None : RequestRejectionReason.OptionsMethodRequired;
+            return method == RequestMethod.Options ? RequestRejectionReason.None : RequestRejectionReason.OptionsMethodRequired;
         }
 
         if (target.StartsWith("http://"u8) || target.StartsWith("https://"u8))
@@ -322,7 +322,7 @@ internal partial struct Http1RequestParser
             return RequestRejectionReason.InvalidRequestTarget;
         }
 
-        return method == HttpMethod.Connect ? RequestRejectionReason.None : RequestRejectionReason.ConnectMethodRequired;
+        return method == RequestMethod.Connect ? RequestRejectionReason.None : RequestRejectionReason.ConnectMethodRequired;
     }
 
     private static bool PathHasEncodedNul(ReadOnlySpan<byte> target)

@@ -78,6 +78,34 @@ internal ref struct Http1ResponseWriter<TWriter>
         Write("\r\n"u8);
     }
 
+    /// <summary>The interim response that lets an <c>Expect: 100-continue</c> client send its body.</summary>
+    public void WriteContinue() => Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
+
+    /// <summary>
+    /// The whole answer to a rejected request, as Kestrel writes it: the status, no body, <c>Connection: close</c>, an
+    /// <c>Allow</c> header for a 405, then Date and (unless disabled) Server.
+    /// </summary>
+    public void WriteRejection(RequestRejectionReason reason, DateHeaderCache date, bool addServerHeader)
+    {
+        WriteStatusLine(reason.StatusCode());
+        WriteContentLength(0);
+        WriteConnectionClose();
+        if (reason.AllowedMethod() is { } allowed)
+        {
+            Write("Allow: "u8);
+            WriteAscii(allowed);
+            Write("\r\n"u8);
+        }
+
+        WriteDate(date);
+        if (addServerHeader)
+        {
+            WriteServer();
+        }
+
+        EndHead();
+    }
+
     /// <summary>The blank line that ends the head.</summary>
     public void EndHead() => Write("\r\n"u8);
 

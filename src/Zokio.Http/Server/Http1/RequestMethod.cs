@@ -1,7 +1,7 @@
 namespace Zokio.Http.Server.Http1;
 
 /// <summary>The request methods the parser recognises without allocating; anything else that is a token is <see cref="Custom"/>.</summary>
-internal enum HttpMethod : byte
+internal enum RequestMethod : byte
 {
     Custom,
     Get,
