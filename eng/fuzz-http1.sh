@@ -10,4 +10,4 @@ echo "fuzzing $count cases from seed $seed"
 dotnet build -c Release test/Zokio.Http.Tests >/dev/null
 ZOKIO_HTTP1_FUZZ_COUNT="$count" ZOKIO_HTTP1_FUZZ_SEED="$seed" dotnet test -c Release test/Zokio.Http.Tests --no-build \
   --filter "FullyQualifiedName~Http1FuzzTests" --logger "console;verbosity=detailed" 2>&1 \
-  | grep -E "cases, |Kestrel's answers|differ|seed [0-9]+ case|  (Kestrel|parser|whole|split)|Passed!|Failed!" || true
+  | sed -n "/ cases, /p; /Kestrel's answers/p; /Error Message/,/Stack Trace/p; /Passed!/p; /Failed!/p" | awk '!seen[$0]++'

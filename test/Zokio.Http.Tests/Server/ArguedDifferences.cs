@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Zokio.Http.Tests.Server;
@@ -17,14 +16,11 @@ internal static partial class ArguedDifferences
     /// </summary>
     public const string MissingSpaceBeforeVersion = "request line without SP before the version";
 
-    public static string? Explain(byte[] request, string parserOutcome)
-    {
-        string text = Encoding.Latin1.GetString(request);
-        bool rejectedAsBadRequest = parserOutcome.EndsWith("--- 400", StringComparison.Ordinal);
-        return rejectedAsBadRequest && text.Split('\n').Any(line => RequestLineWithoutVersionSeparator().IsMatch(line))
+    /// <summary>The argued difference that explains the parser's <paramref name="outcome"/>, or null.</summary>
+    public static string? Explain(Http1Outcome outcome) =>
+        outcome.RejectedRequestLine is { } line && RequestLineWithoutVersionSeparator().IsMatch(line)
             ? MissingSpaceBeforeVersion
             : null;
-    }
 
     // A token, one SP, then a target that runs to the line end with no further SP.
     [GeneratedRegex("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+ [^ \r]+\r?$")]

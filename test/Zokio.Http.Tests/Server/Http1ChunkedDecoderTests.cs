@@ -41,6 +41,8 @@ public sealed class Http1ChunkedDecoderTests
     [InlineData("5;a\rhello\r\n", nameof(RequestRejectionReason.BadChunkExtension))]
     [InlineData("0\r\nX: a\r\n b\r\n\r\n", nameof(RequestRejectionReason.InvalidRequestHeader))]
     [InlineData("0\r\nX a\r\n\r\n", nameof(RequestRejectionReason.InvalidRequestHeader))]
+    [InlineData("0\r\nX: \u00ff\r\n\r\n", nameof(RequestRejectionReason.MalformedTrailerValue))]
+    [InlineData("0\r\nX: a\0\r\n\r\n", nameof(RequestRejectionReason.MalformedTrailerValue))]
     public void Rejects_malformed_chunked_framing(string input, string expected)
     {
         var (status, _, _, rejection) = Decode(input);

@@ -38,7 +38,8 @@ public sealed class Http1FuzzTests(KestrelOracle kestrel, ITestOutputHelper outp
                 byte[] input = [.. request, .. EchoFormat.Probe];
                 Http1Outcome kestrelOutcome = await kestrel.RunAsync(request);
                 string expected = kestrelOutcome.ToString();
-                string actual = Http1Model.Run(input, KestrelOracle.Limits).ToString();
+                Http1Outcome parserOutcome = Http1Model.Run(input, KestrelOracle.Limits);
+                string actual = parserOutcome.ToString();
                 int[] splits = fuzzer.Splits(input.Length);
                 string split = Http1Model.Run(input, KestrelOracle.Limits, splits).ToString();
                 ran++;
@@ -48,7 +49,7 @@ public sealed class Http1FuzzTests(KestrelOracle kestrel, ITestOutputHelper outp
                 {
                     differences.Add($"seed {seed} case {i} depends on the split: {Escape(request)}\n  whole: {actual}\n  split {string.Join(',', splits)}: {split}");
                 }
-                else if (expected != actual && ArguedDifferences.Explain(request, actual) is { } argued)
+                else if (expected != actual && ArguedDifferences.Explain(parserOutcome) is { } argued)
                 {
                     explained.Add(argued);
                 }

@@ -21,9 +21,10 @@ internal static class Http1Model
         {
             parser.Reset();
             var handler = new EchoHandler();
-            if (!TakeHead(ref parser, handler, feed, responses))
+            string? rejectedLine = null;
+            if (!TakeHead(ref parser, handler, feed, responses, ref rejectedLine))
             {
-                return new Http1Outcome(responses);
+                return new Http1Outcome(responses) { RejectedRequestLine = rejectedLine };
             }
 
             RequestRejectionReason decision = handler.Framing.Decide(out Http1Framing framing);
@@ -54,10 +55,13 @@ internal static class Http1Model
         }
     }
 
-    private static bool TakeHead(ref Http1RequestParser parser, EchoHandler handler, Feed feed, List<Http1Response> responses)
+    private static bool TakeHead(ref Http1RequestParser parser, EchoHandler handler, Feed feed, List<Http1Response> responses, ref string? rejectedLine)
     {
         while (true)
         {
+            // An incomplete request line is not consumed, so a rejected one starts here (after any blank lines).
+            int before = feed.Position;
+
             ReadOnlySequence<byte> buffer = feed.Available();
             Http1ParseStatus status = parser.ParseRequestHead(ref handler, buffer, out SequencePosition consumed, out _, out RequestRejectionReason rejection);
             feed.Consume(buffer, consumed);
@@ -68,6 +72,11 @@ internal static class Http1Model
 
             if (status == Http1ParseStatus.Rejected)
             {
+                if (rejection == RequestRejectionReason.InvalidRequestLine)
+                {
+                    rejectedLine = feed.LineAt(before);
+                }
+
                 Reject(responses, rejection);
                 return false;
             }
@@ -154,6 +163,16 @@ internal static class Http1Model
         private int _position;
         private int _received = splits.Count > 0 ? Math.Min(splits[0], input.Length) : input.Length;
 
+        public int Position => _position;
+
+        /// <summary>The line starting at <paramref name="start"/> (after any blank lines), without its LF.</summary>
+        public string LineAt(int start)
+        {
+            ReadOnlySpan<byte> rest = input.AsSpan(start).TrimStart("\r\n"u8);
+            int end = rest.IndexOf((byte)'\n');
+            return Encoding.Latin1.GetString(end < 0 ? rest : rest[..end]);
+        }
+
         public ReadOnlySequence<byte> Available()
         {
             var cuts = splits.Where(s => s > _position && s < _received).Distinct().Order().ToList();
@@ -199,7 +218,12 @@ internal static class Http1Model
 
         public RequestRejectionReason OnHeader(KnownHeader header, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
         {
-            (InTrailers ? _trailers : _headers).Add((Encoding.ASCII.GetString(name), Encoding.UTF8.GetString(value)));
+            // Kestrel does not add a trailer whose value is empty.
+            if (!InTrailers || !value.IsEmpty)
+            {
+                (InTrailers ? _trailers : _headers).Add((Encoding.ASCII.GetString(name), Encoding.UTF8.GetString(value)));
+            }
+
             return InTrailers ? RequestRejectionReason.None : Framing.OnHeader(header, value);
         }
 

@@ -17,6 +17,9 @@ internal sealed record Http1Outcome(IReadOnlyList<Http1Response> Responses)
     /// <summary>How the oracle's exchange went (bytes, who ended the stream), for diagnosing a mismatch; not compared.</summary>
     public string Trace { get; init; } = "";
 
+    /// <summary>The request line the parser refused as invalid, if it did (for <see cref="ArguedDifferences"/>).</summary>
+    public string? RejectedRequestLine { get; init; }
+
     public override string ToString()
     {
         var text = new StringBuilder();

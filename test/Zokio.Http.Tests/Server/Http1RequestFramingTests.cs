@@ -110,6 +110,7 @@ public sealed class Http1RequestFramingTests
             [RequestRejectionReason.RequestHeadersTimeout] = 408,
             [RequestRejectionReason.RequestBodyTimeout] = 408,
             [RequestRejectionReason.ChunkSizeOverflow] = 500,
+            [RequestRejectionReason.MalformedTrailerValue] = 500,
         };
         foreach (RequestRejectionReason reason in Enum.GetValues<RequestRejectionReason>().Where(r => r != RequestRejectionReason.None))
         {

@@ -175,7 +175,7 @@ internal partial struct Http1RequestParser
         // Values are handed on as text: ASCII, or else valid UTF-8 (Kestrel's default decoding), and never NUL.
         if (value.ContainsAnyExceptInRange((byte)1, (byte)0x7F) && (value.Contains((byte)0) || !Utf8.IsValid(value)))
         {
-            return RequestRejectionReason.MalformedRequestInvalidHeaders;
+            return _state == State.Trailers ? RequestRejectionReason.MalformedTrailerValue : RequestRejectionReason.MalformedRequestInvalidHeaders;
         }
 
         return handler.OnHeader(KnownHeaders.Match(name), name, value);

@@ -42,6 +42,7 @@ internal partial struct Http1RequestParser
         RequestLine,
         Headers,
         HeadComplete,
+        Trailers,
     }
 
     public readonly Http1Limits Limits => _limits;
@@ -143,7 +144,10 @@ internal partial struct Http1RequestParser
     /// </summary>
     public Http1ParseStatus ParseTrailers<THandler>(ref THandler handler, ref SequenceReader<byte> reader, out RequestRejectionReason rejection)
         where THandler : IHttp1HeaderHandler
-        => TakeFields(ref handler, ref reader, out rejection);
+    {
+        _state = State.Trailers;
+        return TakeFields(ref handler, ref reader, out rejection);
+    }
 
     private Http1ParseStatus TakeRequestLine<THandler>(ref THandler handler, ref SequenceReader<byte> reader, out RequestRejectionReason rejection)
         where THandler : IHttp1RequestHandler

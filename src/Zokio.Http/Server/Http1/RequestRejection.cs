@@ -24,6 +24,9 @@ internal static class RequestRejection
         // Kestrel reads a chunk size into an int with checked arithmetic: the overflow reaches the app as an
         // IOException, not a bad request, and an app that lets it through gets the 500 of any unhandled exception.
         RequestRejectionReason.ChunkSizeOverflow => InternalServerError,
+        // Likewise a trailer value that is not text (NUL, invalid UTF-8): in a header it is a 400, but decoding a
+        // trailer happens under the app's body read, where Kestrel lets the InvalidOperationException through.
+        RequestRejectionReason.MalformedTrailerValue => InternalServerError,
         _ => BadRequest,
     };
 

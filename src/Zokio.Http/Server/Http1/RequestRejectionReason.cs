@@ -35,6 +35,7 @@ internal enum RequestRejectionReason : byte
     LengthRequiredHttp10,
 
     // Body.
+    MalformedTrailerValue,
     BadChunkSizeData,
     ChunkSizeOverflow,
     BadChunkSuffix,
