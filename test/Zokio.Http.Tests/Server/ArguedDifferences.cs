@@ -22,7 +22,8 @@ internal static partial class ArguedDifferences
             ? MissingSpaceBeforeVersion
             : null;
 
-    // A token, one SP, then a target that runs to the line end with no further SP.
-    [GeneratedRegex("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+ [^ \r]+\r?$")]
+    // A token, one SP, then a target that runs to the line end with no further SP (CRs included: Kestrel's skip
+    // takes any byte, "GET /\rHTTP/1.1" is served as "GET /").
+    [GeneratedRegex("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+ [^ ]+$")]
     private static partial Regex RequestLineWithoutVersionSeparator();
 }
