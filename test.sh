@@ -8,6 +8,18 @@ results="$(pwd)/TestResults"
 rm -rf "$results"
 mkdir -p "$results"
 
+# Some tests need programs from Debian packages. Run as root, they install the missing ones with apt-get; otherwise
+# they are skipped with the reason. Say so before, and list what was installed after.
+installed_packages() { dpkg-query -W -f='${binary:Package}\n' 2>/dev/null | sort; }
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  echo "Running as root: tests install these Debian packages with apt-get when missing (and their dependencies):"
+  echo "  chromium chromium-driver (the dashboard in a browser), podman runc jq curl (deploy/run-in-container.sh),"
+  echo "  golang-go golang-github-opencontainers-specs-dev golang-golang-x-sys-dev (the seccomp profiles' bases),"
+  echo "  python3-yaml (the Kubernetes manifests), postgresql (the database tests, through bench/db/setup.sh)."
+  echo
+fi
+packages_before=$(installed_packages)
+
 # Release builds run the same code the benchmarks measure; coverage works on it through the portable PDBs.
 dotnet test Zokio.sln -c Release \
   --logger "trx" \
@@ -42,6 +54,12 @@ fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   # dotnet test failed without a failing test (build error, crash): count it so the run is not mistaken for green.
   failed=1
+fi
+
+new_packages=$(comm -13 <(echo "$packages_before") <(installed_packages) | paste -sd ' ')
+if [ -n "$new_packages" ]; then
+  echo
+  echo "Debian packages installed by this run: $new_packages"
 fi
 
 echo

@@ -2,7 +2,9 @@
 # Checks the seccomp choice for real, without pulling an image: publishes samples/WebApi, builds a root filesystem
 # folder from the published app and this machine's .NET runtime, and runs it with podman twice:
 #   1. with the engine's default seccomp profile: expects Zokio on epoll, and the log line saying why;
-#   2. with deploy/seccomp/zokio.json (the default plus io_uring): expects Zokio on io_uring.
+#   2. with deploy/seccomp/zokio-podman.json (Podman's default plus io_uring): expects Zokio on io_uring.
+# It is also the check to use where base images cannot be pulled (offline, air-gapped): it needs podman, runc and the
+# .NET SDK of this machine, nothing from a registry. No container is left behind: each one is removed on exit.
 # Each run serves /healthz and /plaintext on loopback (host network, a port the kernel picks), then stops on SIGTERM.
 #
 #   deploy/run-in-container.sh           both runs
@@ -53,18 +55,19 @@ copy_with_libraries() {
   done
 }
 
+# Callers add the name to containers before they call this: it may run in a background subshell (&), whose changes to
+# the array the cleanup trap would never see.
 run_container() { # name, then podman run options, then --rootfs DIR COMMAND...
   local name=$1; shift
-  containers+=("$name")
   podman "${runtime_args[@]}" run --name "$name" --network host --read-only --user 65534:65534 -e HOME=/tmp "$@"
 }
 
 # --- can this machine run a container at all? (a two-file root filesystem running /bin/true) ---
 probe=$work/probe
 copy_with_libraries "$probe" "$(type -P true)"
+containers+=("zokio-probe-$$")
 probe_log=$(run_container "zokio-probe-$$" --rm --rootfs "$probe" "$(type -P true)" 2>&1)
 probe_status=$?
-containers=()
 if [ $probe_status -ne 0 ]; then
   cannot_run "podman ${runtime_args[*]} could not start a container: $(tail -n 3 <<<"$probe_log")"
 fi
@@ -95,6 +98,7 @@ check_run() { # label, expected backend, then podman options
   local name="zokio-$label-$$" log="$work/$label.log" url="" i
   say ""
   say "== $label: expecting $expected"
+  containers+=("$name")
   run_container "$name" "$@" --rootfs "$rootfs" /usr/share/dotnet/dotnet /app/WebApi.dll \
     --contentRoot /app \
     --Kestrel:Endpoints:h1:Url=http://127.0.0.1:0 --Kestrel:Endpoints:h2c:Url=http://127.0.0.1:0 >"$log" 2>&1 &
@@ -117,13 +121,15 @@ check_run() { # label, expected backend, then podman options
   sed 's/^/    /' "$log"
   grep -q "Zokio started [0-9]* event loop(s) on $expected" "$log" || fail "$label: the log does not say Zokio started on $expected"
   if [ "$expected" = Epoll ]; then
-    grep -q "Zokio is using epoll because io_uring is unavailable" "$log" || fail "$label: the log does not say why epoll was chosen"
+    grep -q "Zokio is using epoll because io_uring is unavailable: io_uring_setup is blocked by a seccomp filter" "$log" ||
+      fail "$label: the log does not say that the seccomp filter made it choose epoll"
   fi
   grep -q "Application is shutting down" "$log" || fail "$label: the app did not shut down on SIGTERM"
+  podman rm -f -t 0 "$name" >/dev/null 2>&1
   say "OK: $label served /healthz and /plaintext on $expected and stopped on SIGTERM."
 }
 
 check_run default-seccomp Epoll
-check_run zokio-seccomp IoUring --security-opt "seccomp=$repo/deploy/seccomp/zokio.json"
+check_run zokio-seccomp IoUring --security-opt "seccomp=$repo/deploy/seccomp/zokio-podman.json"
 say ""
 say "Both runs behaved as expected."

@@ -1,6 +1,6 @@
 using Zokio.BenchReport;
 
-// Reads the raw JSON that bench/run.sh wrote and writes the Markdown table and the ratio chart.
+// Reads the raw JSON that bench/run.sh (Zokio.Bench) wrote and writes the Markdown table and the ratio chart.
 if (args.Length != 3)
 {
     Console.Error.WriteLine("usage: Zokio.BenchReport <results.json> <table.md> <chart.png>");

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using BenchmarkDotNet.Attributes;
+using Zokio.Runtime.Io;
+using Zokio.Runtime.Io.Operations;
 using Zokio.Runtime.Loops;
 
 namespace Zokio.Microbenchmarks;
@@ -59,7 +61,7 @@ public class NopBenchmark
     {
         private readonly EventLoopGroup _group;
         private readonly EventLoop _loop;
-        private readonly AsyncIoOperation _nop = new() { Kind = IoOperationKind.Nop };
+        private readonly NopOperation _nop = new();
         private readonly ManualResetEventSlim _done = new();
         private Exception? _error;
 
@@ -89,8 +91,8 @@ public class NopBenchmark
                 LoopBackend backend = _loop.IoBackend;
                 for (int i = 0; i < Operations; i++)
                 {
-                    int result = await _nop.SubmitAsync(backend);
-                    if (result != 0)
+                    IoResult result = await _nop.SubmitAsync(backend);
+                    if (result != IoResult.Success(0))
                     {
                         throw new InvalidOperationException($"A NOP completed with {result}, not 0.");
                     }

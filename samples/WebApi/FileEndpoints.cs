@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Zokio.Runtime.Files;
 using Zokio.Runtime.Loops;
 
@@ -36,6 +37,12 @@ internal static class FileEndpoints
         IConfiguration configuration = endpoints.ServiceProvider.GetRequiredService<IConfiguration>();
         IHostEnvironment environment = endpoints.ServiceProvider.GetRequiredService<IHostEnvironment>();
         FileRoot root = new(Path.GetFullPath(configuration[RootKey] ?? "files", environment.ContentRootPath));
+        if (!Directory.Exists(root.Folder))
+        {
+            // Otherwise every /files/* is a 404 and nothing says why.
+            SampleLog.FilesRootMissing(endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("WebApi"), root.Folder, RootKey);
+        }
+
         endpoints.MapGet("/files/{name}", (string name, HttpContext context) => ServeAsync(root, name, context));
         return endpoints;
     }
@@ -108,6 +115,9 @@ internal static class FileEndpoints
     private sealed class FileRoot(string path)
     {
         private readonly string _prefix = Path.TrimEndingDirectorySeparator(path) + Path.DirectorySeparatorChar;
+
+        /// <summary>The folder's full path.</summary>
+        public string Folder { get; } = path;
 
         // The folder itself may be a link (a deployment's "current" symlink, say): its target counts as inside too. A
         // folder that does not exist (a published app without one) serves nothing: every name is 404.

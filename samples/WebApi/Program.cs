@@ -1,9 +1,9 @@
-using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Zokio.Http;
+using Zokio.Runtime.Loops;
 using Zokio.Samples.WebApi;
 using Zokio.Samples.WebApi.Services;
 using Zokio.Samples.WebApi.TechEmpower;
@@ -45,25 +45,30 @@ app.MapTechEmpowerDatabase();
 app.MapGrpcService<GreeterService>();
 app.MapFiles();
 
-// Operating it (issue 12): health checks for probes, and Zokio's live dashboard, an admin page: it answers loopback
-// clients on the HTTP/1.1 endpoint only, and anyone else gets 404 as if it did not exist.
+// Operating it (issue 12): health checks for probes, and Zokio's live dashboard, an admin page, which answers clients
+// on this machine only (anyone else gets 404 as if it did not exist).
 app.MapHealthChecks("/healthz");
-app.MapZokioDashboard("/zokio").Add(static endpoint =>
-{
-    RequestDelegate dashboard = endpoint.RequestDelegate!;
-    endpoint.RequestDelegate = context => context.Request.Protocol == "HTTP/1.1" && context.Connection.RemoteIpAddress is { } client && IPAddress.IsLoopback(client)
-        ? dashboard(context)
-        : Results.NotFound().ExecuteAsync(context);
-});
+app.MapZokioDashboard("/zokio");
 
-await app.StartAsync();
+try
+{
+    await app.StartAsync();
+}
+catch (OptionsValidationException)
+{
+    // An invalid option (--Zokio:Backend=Foo): the host has logged the message naming the option and its valid values;
+    // an unhandled exception would only print it again with a stack trace.
+    return 1;
+}
 
 ICollection<string> addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-ZokioOptions zokio = app.Services.GetRequiredService<IOptions<ZokioOptions>>().Value;
-// The Zokio.Runtime log line above says which kernel interface the loops actually got when Backend is Auto.
-string transport = zokio.Enabled && OperatingSystem.IsLinux()
-    ? $"Zokio (backend {zokio.Backend}, {zokio.LoopCount} loop(s), {zokio.ApplicationScheduling} scheduling)"
-    : "Kestrel's Sockets transport (Zokio disabled)";
-app.Logger.LogWarning("WebApi listening on {Addresses} via {Transport}", string.Join(", ", addresses), transport);
+// The loops know the backend in use: what Backend=Auto chose (the Zokio.Runtime log line above says why).
+string transport = app.Services.GetZokioLoops() is EventLoopGroup loops
+    ? $"Zokio ({loops.Backend}, {loops.Loops.Count} loop(s), {loops.Options.ApplicationScheduling} scheduling)"
+    : app.Services.GetRequiredService<IOptions<ZokioOptions>>().Value.Enabled
+        ? "Kestrel's Sockets transport (Zokio has no backend on this OS)"
+        : "Kestrel's Sockets transport (Zokio disabled)";
+SampleLog.Listening(app.Logger, string.Join(", ", addresses), transport);
 
 await app.WaitForShutdownAsync();
+return 0;

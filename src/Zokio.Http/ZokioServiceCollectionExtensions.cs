@@ -1,10 +1,13 @@
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Zokio.Http.Internal;
+using Zokio.Runtime.Loops;
 using Zokio.Transport;
 
 namespace Zokio.Http;
@@ -20,6 +23,12 @@ public static class ZokioServiceCollectionExtensions
     /// configuration section, then <paramref name="configure"/> runs, so code wins over configuration; they are
     /// validated when the host starts. Calling this (or <c>UseZokio</c>) again adds only the callback.
     /// </summary>
+    /// <remarks>
+    /// The app gets one set of event loops, started on first use: the transport serves on it, and the services
+    /// <see cref="EventLoopGroup"/> (for <c>Spawn</c>, timers, files) and <see cref="ZokioConnectionFactory"/> (outbound
+    /// connections) resolve to it, so an app that serves and connects out runs <c>LoopCount</c> loop threads, not twice
+    /// as many.
+    /// </remarks>
     /// <param name="services">The app's services (<c>builder.Services</c>).</param>
     /// <param name="configure">Adjusts the options after configuration is bound.</param>
     public static IServiceCollection AddZokio(this IServiceCollection services, Action<ZokioOptions>? configure = null)
@@ -32,10 +41,15 @@ public static class ZokioServiceCollectionExtensions
             // Registered before any callback, so every UseZokio/AddZokio callback runs after binding (options run their
             // configure steps in registration order).
             services.AddOptions<ZokioOptions>()
-                .BindConfiguration(ZokioOptions.SectionName)
+                .Configure<IConfiguration>(ZokioOptionsBinding.Bind)
                 .ValidateOnStart();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ZokioOptions>, ZokioOptionsValidator>());
             services.TryAddSingleton(PlatformSupport.Current);
+            // One group of loops per app, whoever needs it: the transport, outbound connections, application code.
+            services.AddSingleton<ZokioLoops>();
+            services.AddSingleton(sp => sp.GetRequiredService<ZokioLoops>().Group);
+            services.AddSingleton(sp => new ZokioConnectionFactory(
+                sp.GetRequiredService<EventLoopGroup>(), sp.GetRequiredService<IOptions<ZokioTransportOptions>>(), sp.GetRequiredService<ILoggerFactory>()));
             services.AddSingleton<ZokioListenerFactory>();
             services.AddSingleton<IConnectionListenerFactory>(sp => sp.GetRequiredService<ZokioListenerFactory>());
             services.AddSingleton<IOptions<ZokioTransportOptions>>(sp => Options.Create<ZokioTransportOptions>(sp.GetRequiredService<IOptions<ZokioOptions>>().Value));

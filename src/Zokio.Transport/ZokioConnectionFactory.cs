@@ -30,6 +30,18 @@ public sealed class ZokioConnectionFactory : IConnectionFactory, IAsyncDisposabl
     }
 
     /// <summary>
+    /// Creates the factory on an existing group of loops, shared with other users (Zokio's transport or server,
+    /// application code): the group's own settings apply, and disposing the factory leaves the group running.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    public ZokioConnectionFactory(EventLoopGroup loops, IOptions<ZokioTransportOptions> options, ILoggerFactory loggerFactory)
+    {
+        _loops = new LoopGroupHolder(loops, options, loggerFactory);
+        _options = _loops.Options;
+        _logger = _loops.Logger;
+    }
+
+    /// <summary>
     /// Creates the factory without dependency injection: <c>await using var client = ZokioConnectionFactory.Create();</c>
     /// then <see cref="ConnectAsync"/>.
     /// </summary>
@@ -66,6 +78,6 @@ public sealed class ZokioConnectionFactory : IConnectionFactory, IAsyncDisposabl
         }
     }
 
-    /// <summary>Stops the event loops; close the connections first.</summary>
+    /// <summary>Stops the event loops, unless they were given to the factory; close the connections first.</summary>
     public ValueTask DisposeAsync() => _loops.DisposeAsync();
 }

@@ -29,6 +29,19 @@ public sealed class ZokioTransportFactory : IConnectionListenerFactory, IConnect
     }
 
     /// <summary>
+    /// Creates the factory on an existing group of loops, shared with other users (an outbound
+    /// <see cref="ZokioConnectionFactory"/>, application code): the group's own settings apply, and disposing the
+    /// factory leaves the group running.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    public ZokioTransportFactory(EventLoopGroup loops, IOptions<ZokioTransportOptions> options, ILoggerFactory loggerFactory)
+    {
+        _loops = new LoopGroupHolder(loops, options, loggerFactory);
+        _options = _loops.Options;
+        _logger = _loops.Logger;
+    }
+
+    /// <summary>
     /// Creates the factory without dependency injection, for an app with no web host:
     /// <c>await using var transport = ZokioTransportFactory.Create();</c> then <see cref="BindAsync"/> and accept.
     /// </summary>
@@ -64,6 +77,6 @@ public sealed class ZokioTransportFactory : IConnectionListenerFactory, IConnect
         return new ValueTask<IConnectionListener>(ZokioConnectionListener.Bind(_loops.Group, endpoint, _options, _logger));
     }
 
-    /// <summary>Stops the event loops. Kestrel unbinds and drains its listeners first.</summary>
+    /// <summary>Stops the event loops, unless they were given to the factory. Kestrel unbinds and drains its listeners first.</summary>
     public ValueTask DisposeAsync() => _loops.DisposeAsync();
 }

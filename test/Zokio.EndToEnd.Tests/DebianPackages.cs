@@ -16,6 +16,30 @@ internal static class DebianPackages
     public static string? Ensure(string[] programs, string[] packages) =>
         s_results.GetOrAdd(string.Join(' ', packages), _ => new Lazy<string?>(() => Install(programs, packages))).Value;
 
+    /// <summary>Null when every one of <paramref name="packages"/> is installed (dpkg), after installing the missing ones; else why not.</summary>
+    public static string? EnsureInstalled(string[] packages) =>
+        s_results.GetOrAdd("dpkg: " + string.Join(' ', packages), _ => new Lazy<string?>(() =>
+        {
+            string[] missing = [.. packages.Where(p => !IsInstalled(p))];
+            if (missing.Length == 0)
+            {
+                return null;
+            }
+
+            if (!OperatingSystem.IsLinux() || Find("apt-get") is null || Environment.UserName != "root")
+            {
+                return $"{string.Join(", ", missing)} not installed and cannot be installed here (needs root and apt-get): apt-get install -y {string.Join(' ', missing)}";
+            }
+
+            string? failure = s_update.Value ?? RunApt(["install", "-y", "-qq", "--no-install-recommends", .. missing]);
+            string[] stillMissing = [.. missing.Where(p => !IsInstalled(p))];
+            return stillMissing.Length == 0 ? null : $"{string.Join(", ", stillMissing)} missing after apt-get install: {failure ?? "no error reported"}";
+        })).Value;
+
+    private static bool IsInstalled(string package) =>
+        Command.RunAsync("dpkg-query", ["-W", "-f=${Status}", package], null, TimeSpan.FromSeconds(30)).GetAwaiter().GetResult()
+            is { ExitCode: 0 } result && result.Output.Contains("install ok installed", StringComparison.Ordinal);
+
     public static string? Find(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(directory => Path.Combine(directory, program))

@@ -19,12 +19,17 @@ public partial class PackageTests
             string packages = Path.Combine(work, "packages");
             foreach (string project in new[] { "Zokio.Runtime", "Zokio.Transport", "Zokio.Http" })
             {
-                // --no-build: the assemblies these tests were built with (the sample depends on all three).
-                (await Command.RunAsync("dotnet", ["pack", Path.Combine(Repository.Root, "src", project, $"{project}.csproj"), "-c", Repository.Configuration, "--no-build", "-o", packages, $"-p:Version={version}"], Repository.Root, s_commandTimeout))
+                // --no-build: the assemblies these tests were built with (the sample depends on all three). The version
+                // replaces the one MinVer takes from git (a -p:Version would not: MinVer sets PackageVersion).
+                (await Command.RunAsync("dotnet", ["pack", Path.Combine(Repository.Root, "src", project, $"{project}.csproj"), "-c", Repository.Configuration, "--no-build", "-o", packages, $"-p:MinVerVersionOverride={version}"], Repository.Root, s_commandTimeout))
                     .EnsureSuccess($"dotnet pack {project}");
                 Assert.True(File.Exists(Path.Combine(packages, $"{project}.{version}.nupkg")), $"{project}.{version}.nupkg was not produced");
                 Assert.True(File.Exists(Path.Combine(packages, $"{project}.{version}.snupkg")), $"{project}.{version}.snupkg was not produced");
             }
+
+            // Built and tested together: each depends on exactly the others' version, not on "that or later".
+            Assert.Contains($"<dependency id=\"Zokio.Runtime\" version=\"[{version}]\"", Nuspec(packages, "Zokio.Transport", version));
+            Assert.Contains($"<dependency id=\"Zokio.Transport\" version=\"[{version}]\"", Nuspec(packages, "Zokio.Http", version));
 
             string app = Path.Combine(work, "app");
             (await Command.RunAsync("dotnet", ["new", "web", "-n", "ZokioConsumer", "-o", app, "--no-restore"], work, s_commandTimeout)).EnsureSuccess("dotnet new web");
@@ -79,6 +84,42 @@ public partial class PackageTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public async Task Packing_without_a_version_takes_it_from_git_tags_and_height()
+    {
+        string packages = Directory.CreateTempSubdirectory("zokio-pack-version-").FullName;
+        try
+        {
+            (await Command.RunAsync("dotnet", ["pack", Path.Combine(Repository.Root, "src", "Zokio.Runtime", "Zokio.Runtime.csproj"), "-c", Repository.Configuration, "--no-build", "-o", packages], Repository.Root, s_commandTimeout))
+                .EnsureSuccess("dotnet pack Zokio.Runtime");
+            string package = Path.GetFileNameWithoutExtension(Assert.Single(Directory.GetFiles(packages, "*.nupkg")));
+            string version = package["Zokio.Runtime.".Length..];
+
+            // MinVer: vX.Y.Z on HEAD gives X.Y.Z; commits after the last tag (or without one) give a pre-release
+            // counting them, so the next commit packs under another version.
+            Command.Result tag = await Command.RunAsync("git", ["describe", "--tags", "--match", "v*", "--exact-match"], Repository.Root, s_commandTimeout);
+            if (tag.ExitCode == 0)
+            {
+                Assert.Equal(tag.Output.Trim()[1..], version);
+            }
+            else
+            {
+                Assert.Matches(@"^\d+\.\d+\.\d+-alpha\.0\.[1-9]\d*$", version);
+            }
+        }
+        finally
+        {
+            Directory.Delete(packages, recursive: true);
+        }
+    }
+
+    private static string Nuspec(string packages, string id, string version)
+    {
+        using System.IO.Compression.ZipArchive package = System.IO.Compression.ZipFile.OpenRead(Path.Combine(packages, $"{id}.{version}.nupkg"));
+        using StreamReader reader = new(package.GetEntry($"{id}.nuspec")!.Open());
+        return reader.ReadToEnd();
     }
 
     private static async Task AssertServesThroughZokioAsync(string assembly, string[] arguments, string expectedBackend)

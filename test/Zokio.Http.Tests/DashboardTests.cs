@@ -1,8 +1,11 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Zokio.Http.Dashboard;
@@ -43,6 +46,8 @@ public class DashboardTests
         Assert.True(snapshot.Loops.Sum(l => l.Connections) >= 1);
         Assert.True(snapshot.Loops.Sum(l => l.BytesReceived) > 0);
         Assert.All(snapshot.Loops, loop => Assert.Null(loop.AcceptedPerSecond));
+        // With no page open nothing counts requests: a snapshot then has totals only.
+        Assert.Null(snapshot.Requests);
     }
 
     [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
@@ -89,7 +94,8 @@ public class DashboardTests
         DashboardSource source = new(
             host.App.Services.GetRequiredService<ZokioListenerFactory>(),
             host.App.Services.GetRequiredService<IOptions<ZokioOptions>>(),
-            host.App.Services.GetRequiredService<PlatformSupport>());
+            host.App.Services.GetRequiredService<PlatformSupport>(),
+            host.App.Services.GetRequiredService<IMeterFactory>());
         DashboardSampler sampler = new(source, TimeSpan.FromMilliseconds(20));
         using CancellationTokenSource timeout = new(TestHost.Timeout);
         Assert.False(sampler.IsSampling);
@@ -137,6 +143,128 @@ public class DashboardTests
         Assert.DoesNotContain("://", html);
     }
 
+    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    public async Task Page_carries_a_snapshot_to_draw_before_its_event_stream_connects_and_the_history_once_one_watches(LoopBackendKind backend)
+    {
+        await using TestHost host = await StartAsync(backend);
+        using HttpClient client = new(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = host.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        using CancellationTokenSource timeout = new(TestHost.Timeout);
+
+        DashboardSnapshot[] alone = await PageSamplesAsync(client, timeout.Token);
+        DashboardSnapshot snapshot = Assert.Single(alone);
+        Assert.Equal("serving", snapshot.State);
+        Assert.Equal([0, 1], snapshot.Loops.Select(l => l.Index));
+
+        // Another page watching: this one then carries the samples kept so far, rates and requests included.
+        using HttpResponseMessage response = await client.GetAsync("/zokio/events", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        await using Stream stream = await response.Content.ReadAsStreamAsync(timeout.Token);
+        await using IAsyncEnumerator<SseItem<string>> events = SseParser.Create(stream).EnumerateAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.True(await events.MoveNextAsync());
+        await NextSampleAsync(events);
+        await NextSampleAsync(events);
+
+        DashboardSnapshot[] watched = await PageSamplesAsync(client, timeout.Token);
+        Assert.True(watched.Length >= 2, $"{watched.Length} sample(s)");
+        Assert.NotNull(watched[^1].Requests);
+        Assert.All(watched[^1].Loops, loop => Assert.NotNull(loop.AcceptedPerSecond));
+
+        // And the JSON snapshot is the latest sample, not a reading without rates.
+        DashboardSnapshot latest = (await client.GetFromJsonAsync<DashboardSnapshot>("/zokio/snapshot", s_json, timeout.Token))!;
+        Assert.NotNull(latest.Requests);
+        Assert.All(latest.Loops, loop => Assert.NotNull(loop.AcceptedPerSecond));
+    }
+
+    [Theory, MemberData(nameof(TestHost.Backends), MemberType = typeof(TestHost))]
+    public async Task Samples_count_requests_per_route_with_5xx_and_percentiles_and_leave_the_event_stream_out(LoopBackendKind backend)
+    {
+        await using TestHost host = await StartAsync(backend);
+        using HttpClient client = new(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = host.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        using CancellationTokenSource timeout = new(TestHost.Timeout);
+        using HttpResponseMessage response = await client.GetAsync("/zokio/events", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        await using Stream stream = await response.Content.ReadAsStreamAsync(timeout.Token);
+        await using IAsyncEnumerator<SseItem<string>> events = SseParser.Create(stream).EnumerateAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.True(await events.MoveNextAsync());
+        Assert.Null((await NextSampleAsync(events)).Requests);
+
+        // Traffic until a sample has seen both routes in one interval (samples come every 50 ms).
+        using CancellationTokenSource stopTraffic = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        Task traffic = Task.Run(async () =>
+        {
+            using HttpClient load = new() { BaseAddress = host.BaseAddress, Timeout = TestHost.Timeout };
+            while (!stopTraffic.IsCancellationRequested)
+            {
+                Assert.Equal("hello", await load.GetStringAsync("/hello", stopTraffic.Token));
+                using HttpResponseMessage failed = await load.GetAsync("/fail", stopTraffic.Token);
+                Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+            }
+        }, CancellationToken.None);
+
+        DashboardSnapshot sample;
+        DashboardRoute? hello, fail;
+        do
+        {
+            sample = await NextSampleAsync(events);
+            hello = sample.Requests?.Routes.FirstOrDefault(r => r is { Method: "GET", Route: "/hello" });
+            fail = sample.Requests?.Routes.FirstOrDefault(r => r is { Method: "GET", Route: "/fail" });
+        }
+        while (hello is null || fail is null);
+        await stopTraffic.CancelAsync();
+        try
+        {
+            await traffic;
+        }
+        catch (OperationCanceledException) when (stopTraffic.IsCancellationRequested)
+        {
+            // Stopped mid-request.
+        }
+
+        Assert.True(hello.PerSecond > 0);
+        Assert.Equal(0, hello.ErrorsPerSecond);
+        Assert.True(fail.ErrorsPerSecond > 0);
+        Assert.Equal(fail.PerSecond, fail.ErrorsPerSecond);
+        Assert.All(new[] { hello, fail, sample.Requests!.Total }, row =>
+        {
+            Assert.NotNull(row.P50Milliseconds);
+            Assert.True(row.P50Milliseconds > 0 && row.P50Milliseconds <= row.P99Milliseconds, $"p50 {row.P50Milliseconds} ms, p99 {row.P99Milliseconds} ms");
+        });
+        // The rows add up to the total, and the open event stream is none of them.
+        Assert.Equal(sample.Requests.Total.PerSecond, sample.Requests.Routes.Sum(r => r.PerSecond), precision: 6);
+        Assert.DoesNotContain(sample.Requests.Routes, r => r.Route?.EndsWith("/events", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task Request_figures_are_the_apps_own_and_not_another_apps_in_the_same_process()
+    {
+        await using TestHost watched = await StartAsync(LoopBackendKind.Epoll);
+        WebApplication otherApp = TestHost.CreateBuilder().Build();
+        otherApp.MapGet("/other", () => "other");
+        await using TestHost other = await TestHost.StartAsync(otherApp);
+        using HttpClient client = new(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = watched.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        using HttpClient otherClient = new() { BaseAddress = other.BaseAddress, Timeout = TestHost.Timeout };
+        using CancellationTokenSource timeout = new(TestHost.Timeout);
+        using HttpResponseMessage response = await client.GetAsync("/zokio/events", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        await using Stream stream = await response.Content.ReadAsStreamAsync(timeout.Token);
+        await using IAsyncEnumerator<SseItem<string>> events = SseParser.Create(stream).EnumerateAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.True(await events.MoveNextAsync());
+        await NextSampleAsync(events);
+
+        // The other app's requests, then one of the watched app's as a marker: the sample that has the marker has had
+        // time to see the other app's too (they ended earlier), and must not.
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.Equal("other", await otherClient.GetStringAsync("/other", timeout.Token));
+        }
+
+        Assert.Equal("hello", await client.GetStringAsync("/hello", timeout.Token));
+        List<DashboardRoute> seen = [];
+        while (!seen.Any(r => r.Route == "/hello"))
+        {
+            seen.AddRange((await NextSampleAsync(events)).Requests?.Routes ?? []);
+        }
+
+        Assert.DoesNotContain(seen, r => r.Route == "/other");
+    }
+
     [Fact]
     public async Task With_Zokio_disabled_the_dashboard_says_so_and_lists_no_loop()
     {
@@ -150,6 +278,33 @@ public class DashboardTests
         Assert.Equal("disabled", snapshot.State);
         Assert.Contains("Zokio:Enabled=false", snapshot.Message);
         Assert.Empty(snapshot.Loops);
+    }
+
+    [Fact]
+    public async Task With_Kestrels_Sockets_transport_serving_the_dashboard_still_counts_requests()
+    {
+        WebApplication app = TestHost.CreateZokioBuilder(LoopBackendKind.Epoll, args: ["--Zokio:Enabled=false"]).Build();
+        app.MapGet("/hello", () => "hello");
+        app.MapZokioDashboard("/zokio", new ZokioDashboardOptions(), TimeSpan.FromMilliseconds(50));
+        await using TestHost host = await TestHost.StartAsync(app);
+        using HttpClient client = new(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = host.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        using CancellationTokenSource timeout = new(TestHost.Timeout);
+        using HttpResponseMessage response = await client.GetAsync("/zokio/events", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        await using Stream stream = await response.Content.ReadAsStreamAsync(timeout.Token);
+        await using IAsyncEnumerator<SseItem<string>> events = SseParser.Create(stream).EnumerateAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.True(await events.MoveNextAsync());
+        await NextSampleAsync(events);
+
+        Assert.Equal("hello", await client.GetStringAsync("/hello", timeout.Token));
+        DashboardSnapshot sample;
+        do
+        {
+            sample = await NextSampleAsync(events);
+        }
+        while (sample.Requests?.Routes.Any(r => r.Route == "/hello") != true);
+
+        Assert.Equal("disabled", sample.State);
+        Assert.Empty(sample.Loops);
     }
 
     [Fact]
@@ -184,8 +339,18 @@ public class DashboardTests
     {
         WebApplication app = TestHost.CreateZokioBuilder(backend).Build();
         app.MapGet("/hello", () => "hello");
-        app.MapZokioDashboard("/zokio", TimeSpan.FromMilliseconds(50));
+        app.MapGet("/fail", () => Results.StatusCode(StatusCodes.Status500InternalServerError));
+        app.MapZokioDashboard("/zokio", new ZokioDashboardOptions(), TimeSpan.FromMilliseconds(50));
         return await TestHost.StartAsync(app);
+    }
+
+    /// <summary>The samples the dashboard page carries for its script to draw at load.</summary>
+    private static async Task<DashboardSnapshot[]> PageSamplesAsync(HttpClient client, CancellationToken cancellationToken)
+    {
+        string html = await client.GetStringAsync("/zokio", cancellationToken);
+        Match samples = Regex.Match(html, "<body data-samples=\"(?<json>[^\"]*)\">");
+        Assert.True(samples.Success, "the page has no data-samples attribute on its body");
+        return JsonSerializer.Deserialize<DashboardSnapshot[]>(WebUtility.HtmlDecode(samples.Groups["json"].Value), s_json)!;
     }
 
     private static async Task<DashboardSnapshot> NextSampleAsync(IAsyncEnumerator<SseItem<string>> events)

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Http;
 using Zokio.Runtime.Loops;
 using Zokio.Samples.WebApi;
@@ -70,10 +71,25 @@ public sealed class FileEndpointTests : IDisposable
     [Theory, MemberData(nameof(Transports))]
     public async Task Without_the_folder_the_app_starts_and_every_file_is_404(string transport)
     {
-        // A published app run from a folder with no "files" in it must still serve everything else.
+        // A published app run from a folder with no "files" in it must still serve everything else, and say why files are 404.
         Directory.Delete(_root, recursive: true);
-        await using TestHost host = await StartAsync(transport);
+        using CapturingLoggerProvider logs = new();
+        await using TestHost host = await StartAsync(transport, logs);
         Assert.Equal(404, (await RawGetAsync(host, "/files/hello.txt")).Status);
+        Assert.Equal(404, (await RawGetAsync(host, "/files/other.txt")).Status);
+
+        (string _, LogLevel level, string message) = Assert.Single(logs.Messages, m => m.Message.Contains(FileEndpoints.RootKey, StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Warning, level);
+        Assert.Contains(_root, message);
+    }
+
+    [Theory, MemberData(nameof(Transports))]
+    public async Task With_the_folder_nothing_is_logged_about_it(string transport)
+    {
+        using CapturingLoggerProvider logs = new();
+        await using TestHost host = await StartAsync(transport, logs);
+        Assert.Equal(200, (await RawGetAsync(host, "/files/hello.txt")).Status);
+        Assert.DoesNotContain(logs.Messages, m => m.Message.Contains(FileEndpoints.RootKey, StringComparison.Ordinal));
     }
 
     public static TheoryData<string, string> Escapes()
@@ -122,9 +138,15 @@ public sealed class FileEndpointTests : IDisposable
         Assert.Equal(transport == "Sockets", loop == "none");
     }
 
-    private async Task<TestHost> StartAsync(string transport)
+    private async Task<TestHost> StartAsync(string transport, CapturingLoggerProvider? logs = null)
     {
-        WebApplication app = CreateBuilder(transport).Build();
+        WebApplicationBuilder builder = CreateBuilder(transport);
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
+        WebApplication app = builder.Build();
         app.MapFiles();
         return await TestHost.StartAsync(app);
     }

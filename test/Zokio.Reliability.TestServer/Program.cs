@@ -13,7 +13,8 @@ using Zokio.Reliability.TestServer;
 using Zokio.Runtime.Loops;
 
 // Zokio's options come from the command line as an operator passes them (--Zokio:Backend=IoUring, --Zokio:Enabled=false
-// for Kestrel's Sockets transport), plus --deny-syscall=NAME to run under a seccomp filter refusing that syscall.
+// for Kestrel's Sockets transport), plus --deny-syscall=NAME to run under a seccomp filter refusing that syscall with
+// EPERM, or with the errno --deny-errno=ENOSYS names.
 //
 // Talks to the test through lines: on stdout "listening PORT" once serving, "block-started on-loop=BOOL" when GET /block
 // starts, "handoffs=N" whenever zokio.loop.handoffs changes, "starved" once every thread-pool thread is blocked, and the
@@ -23,8 +24,9 @@ string? denied = args.FirstOrDefault(a => a.StartsWith("--deny-syscall=", String
 if (denied is not null)
 {
     // Before the host starts any thread of its own; TSYNC covers the runtime's threads that already run.
-    SeccompFilter.DenyWithEperm(denied);
-    Console.WriteLine($"seccomp denies {denied}");
+    string errno = args.FirstOrDefault(a => a.StartsWith("--deny-errno=", StringComparison.Ordinal))?["--deny-errno=".Length..] ?? "EPERM";
+    SeccompFilter.Deny(denied, errno);
+    Console.WriteLine($"seccomp denies {denied} with {errno}");
 }
 
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);

@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace Zokio.Reliability.TestServer;
 
 /// <summary>
-/// Installs a seccomp filter that makes one syscall fail with EPERM in every thread of this process, as a container's
-/// seccomp profile without the io_uring syscalls does. The test's own interop, kept in this one file.
+/// Installs a seccomp filter that makes one syscall fail with EPERM (Docker's default profile) or ENOSYS (Podman's) in
+/// every thread of this process, as a container's seccomp profile without the io_uring syscalls does. The test's own interop, kept in this one file.
 /// </summary>
 internal static unsafe partial class SeccompFilter
 {
@@ -14,6 +14,7 @@ internal static unsafe partial class SeccompFilter
     private const uint SECCOMP_RET_ALLOW = 0x7fff0000;
     private const uint SECCOMP_RET_ERRNO = 0x00050000;
     private const uint EPERM = 1;
+    private const uint ENOSYS = 38;
 
     // Classic BPF opcodes (linux/bpf_common.h): load a 32-bit word at an absolute offset of struct seccomp_data,
     // jump if equal to a constant, return a constant.
@@ -47,8 +48,15 @@ internal static unsafe partial class SeccompFilter
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall(long number, long a1, long a2, long a3);
 
-    public static void DenyWithEperm(string syscallName)
+    /// <summary>Denies <paramref name="syscallName"/> with <paramref name="errnoName"/>: EPERM or ENOSYS.</summary>
+    public static void Deny(string syscallName, string errnoName)
     {
+        uint errno = errnoName switch
+        {
+            "EPERM" => EPERM,
+            "ENOSYS" => ENOSYS,
+            _ => throw new ArgumentException($"Only EPERM and ENOSYS are known; got {errnoName}.", nameof(errnoName)),
+        };
         // io_uring's numbers are the same on x86-64 and arm64 (asm-generic/unistd.h); seccomp's and the audit arch are not.
         uint denied = syscallName switch
         {
@@ -70,7 +78,7 @@ internal static unsafe partial class SeccompFilter
             new() { Code = JumpIfEqual, K = arch, JumpIfTrue = 0, JumpIfFalse = 3 }, // another ABI: allow
             new() { Code = LoadWordAbsolute, K = NrOffset },
             new() { Code = JumpIfEqual, K = denied, JumpIfTrue = 0, JumpIfFalse = 1 },
-            new() { Code = Return, K = SECCOMP_RET_ERRNO | EPERM },
+            new() { Code = Return, K = SECCOMP_RET_ERRNO | errno },
             new() { Code = Return, K = SECCOMP_RET_ALLOW },
         };
         SockFprog fprog = new() { Length = 6, Filter = program };

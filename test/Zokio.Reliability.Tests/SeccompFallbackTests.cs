@@ -14,7 +14,7 @@ public class SeccompFallbackTests
         await using ChildServer server = await ChildServer.StartAsync($"--deny-syscall={syscall}", "--Zokio:Backend=Auto", "--Zokio:LoopCount=2");
         await server.RunAsync(async () =>
         {
-            Assert.Contains(server.Output, line => line.Contains("Zokio is using epoll because io_uring is unavailable", StringComparison.Ordinal) && line.Contains("EPERM", StringComparison.Ordinal));
+            Assert.Contains(server.Output, line => line.Contains("Zokio is using epoll because io_uring is unavailable", StringComparison.Ordinal) && line.Contains($"{syscall} is blocked by a seccomp filter", StringComparison.Ordinal) && line.Contains("EPERM", StringComparison.Ordinal));
             Assert.Contains(server.Output, line => line.Contains("Zokio started 2 event loop(s) on Epoll", StringComparison.Ordinal));
 
             using CancellationTokenSource timeout = new(ReliabilityHost.Timeout);
@@ -29,6 +29,24 @@ public class SeccompFallbackTests
                     Assert.Equal(id, (await client.ReadResponseAsync(timeout.Token)).BodyText);
                 }
             }
+        });
+
+        Assert.Equal(0, await server.StopAsync());
+    }
+
+    [Theory]
+    [InlineData("ENOSYS")] // as Podman's default profile answers
+    [InlineData("EPERM")]  // as Docker's does
+    public async Task The_fallback_names_the_seccomp_filter_not_the_kernel(string errno)
+    {
+        // The kernel has io_uring; only the filter says ENOSYS. The log must not send the operator to a kernel upgrade.
+        await using ChildServer server = await ChildServer.StartAsync("--deny-syscall=io_uring_setup", $"--deny-errno={errno}", "--Zokio:Backend=Auto", "--Zokio:LoopCount=1");
+        await server.RunAsync(() =>
+        {
+            string line = Assert.Single(server.Output, line => line.Contains("Zokio is using epoll because io_uring is unavailable", StringComparison.Ordinal));
+            Assert.Contains($"io_uring_setup is blocked by a seccomp filter (container default profile; it answered {errno}); see deploy/seccomp", line);
+            Assert.DoesNotContain("kernel", line);
+            return Task.CompletedTask;
         });
 
         Assert.Equal(0, await server.StopAsync());

@@ -115,6 +115,8 @@ public class DiagnosticsTests
         }
 
         Assert.Contains(logs.Messages, m => m.Message.Contains("runs on the loop again", StringComparison.Ordinal));
+        // The warning says what the kernel saw the thread wait on: here a futex, the Wait of the blocking work item.
+        Assert.Contains(logs.Messages, m => m.Message.Contains("took over", StringComparison.Ordinal) && m.Message.Contains("(state S (sleeping)", StringComparison.Ordinal));
         TaskCompletionSource<bool> onLoop = new(TaskCreationOptions.RunContinuationsAsynchronously);
         loop.ApplicationScheduler.Schedule(_ => onLoop.SetResult(loop.IsOnLoopThread), null);
         Assert.True(await onLoop.Task.WaitAsync(Backends.Timeout));

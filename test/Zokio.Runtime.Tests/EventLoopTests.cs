@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Zokio.Runtime.Io;
+using Zokio.Runtime.Io.Operations;
 using Zokio.Runtime.Loops;
 
 namespace Zokio.Runtime.Tests;
@@ -12,14 +14,14 @@ public class EventLoopTests
         await using EventLoopGroup group = Backends.Start(backend);
         EventLoop loop = group.Loops[0];
         Assert.Equal(backend, group.Backend);
-        using AsyncIoOperation nop = new() { Kind = IoOperationKind.Nop };
+        using NopOperation nop = new();
 
         int completed = await Backends.OnLoop(loop, async () =>
         {
             int sum = 0;
             for (int i = 0; i < 1000; i++)
             {
-                sum += await nop.SubmitAsync(loop.IoBackend) == 0 ? 1 : 0;
+                sum += await nop.SubmitAsync(loop.IoBackend) == IoResult.Success(0) ? 1 : 0;
             }
 
             return sum;
@@ -36,13 +38,13 @@ public class EventLoopTests
         // 32-entry CQ the kernel's overflow list (FEAT_NODROP) must hand every completion back.
         await using EventLoopGroup group = Backends.Start(LoopBackendKind.IoUring, configure: o => o.RingEntries = 8);
         EventLoop loop = group.Loops[0];
-        AsyncIoOperation[] nops = [.. Enumerable.Range(0, 500).Select(_ => new AsyncIoOperation { Kind = IoOperationKind.Nop })];
+        NopOperation[] nops = [.. Enumerable.Range(0, 500).Select(_ => new NopOperation())];
         try
         {
-            int[] results = await Backends.OnLoop(loop, async () =>
+            IoResult[] results = await Backends.OnLoop(loop, async () =>
             {
-                ValueTask<int>[] pending = [.. nops.Select(op => op.SubmitAsync(loop.IoBackend))];
-                int[] values = new int[pending.Length];
+                ValueTask<IoResult>[] pending = [.. nops.Select(op => op.SubmitAsync(loop.IoBackend))];
+                IoResult[] values = new IoResult[pending.Length];
                 for (int i = 0; i < pending.Length; i++)
                 {
                     values[i] = await pending[i];
@@ -50,11 +52,11 @@ public class EventLoopTests
 
                 return values;
             }).WaitAsync(Backends.Timeout);
-            Assert.All(results, r => Assert.Equal(0, r));
+            Assert.All(results, r => Assert.Equal(IoResult.Success(0), r));
         }
         finally
         {
-            foreach (AsyncIoOperation op in nops)
+            foreach (NopOperation op in nops)
             {
                 op.Dispose();
             }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Zokio.Runtime.Io;
 using Zokio.Runtime.Loops;
 using Zokio.Runtime.Native;
 using Zokio.Runtime.Net;
@@ -21,20 +22,20 @@ public class LoopSocketTests
             client.Send("bytes"u8);
             client.Shutdown(SocketShutdown.Send);
             LoopSocket socket = new(loop, new FileDescriptorHandle(fd));
-            (int first, int wait, int second) = await Backends.OnLoop(loop, async () =>
+            (IoResult first, IoResult wait, IoResult second) = await Backends.OnLoop(loop, async () =>
             {
                 await socket.WaitReadableAsync();
                 // Fewer bytes than asked for: a short read, which on a live socket says "drained".
-                int first = socket.ReceiveNow(new byte[64]);
-                int wait = await socket.WaitReadableAsync();
-                int second = socket.ReceiveNow(new byte[64]);
+                IoResult first = socket.ReceiveNow(new byte[64]);
+                IoResult wait = await socket.WaitReadableAsync();
+                IoResult second = socket.ReceiveNow(new byte[64]);
                 socket.Dispose();
                 return (first, wait, second);
             }).WaitAsync(Backends.Timeout);
 
-            Assert.Equal(5, first);
-            Assert.True(wait > 0, $"The wait completed with {wait}.");
-            Assert.Equal(0, second);
+            Assert.Equal(IoResult.Success(5), first);
+            Assert.True(wait.Succeeded && wait.Value != 0, $"The wait completed with {wait}.");
+            Assert.True(second.IsEndOfStream, $"The receive after the wait returned {second}.");
         }
     }
 

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
+using Zokio.Runtime.Io;
+using Zokio.Runtime.Io.Operations;
 using Zokio.Runtime.Loops;
 
 namespace Zokio.Runtime.Tests;
@@ -19,37 +20,25 @@ public class OperationTests
         try
         {
             using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
-            nint buffer = NativeBuffer.Alloc(64);
-            try
+            int fd = (int)file.DangerousGetHandle();
+            byte[] buffer = new byte[32];
+            using WriteOperation write = new(loop);
+            using ReadOperation read = new(loop);
+            IoResult written = await Backends.OnLoop(loop, async () =>
             {
-                NativeBuffer.Write(buffer, "zokio");
-                using AsyncIoOperation op = new() { Fd = (int)file.DangerousGetHandle() };
-                int written = await Backends.OnLoop(loop, async () =>
-                {
-                    op.Kind = IoOperationKind.Write;
-                    op.Address = buffer;
-                    op.Length = 5;
-                    op.Offset = 0;
-                    return await op.SubmitAsync(loop.IoBackend);
-                }).WaitAsync(Backends.Timeout);
-                Assert.Equal(5, written);
-                Assert.Equal("zokio", File.ReadAllText(path));
+                write.Prepare(fd, Encoding.ASCII.GetBytes("zokio"), offset: 0);
+                return await write.SubmitAsync(loop.IoBackend);
+            }).WaitAsync(Backends.Timeout);
+            Assert.Equal(IoResult.Success(5), written);
+            Assert.Equal("zokio", File.ReadAllText(path));
 
-                int read = await Backends.OnLoop(loop, async () =>
-                {
-                    op.Kind = IoOperationKind.Read;
-                    op.Address = buffer + 32;
-                    op.Length = 32;
-                    op.Offset = 0;
-                    return await op.SubmitAsync(loop.IoBackend);
-                }).WaitAsync(Backends.Timeout);
-                Assert.Equal(5, read);
-                Assert.Equal("zokio", NativeBuffer.Read(buffer + 32, 5));
-            }
-            finally
+            IoResult got = await Backends.OnLoop(loop, async () =>
             {
-                NativeBuffer.Free(buffer);
-            }
+                read.Prepare(fd, buffer, offset: 0);
+                return await read.SubmitAsync(loop.IoBackend);
+            }).WaitAsync(Backends.Timeout);
+            Assert.Equal(IoResult.Success(5), got);
+            Assert.Equal("zokio", Encoding.ASCII.GetString(buffer, 0, 5));
         }
         finally
         {
@@ -62,58 +51,79 @@ public class OperationTests
     {
         await using EventLoopGroup group = Backends.Start(backend);
         EventLoop loop = group.Loops[0];
-        using Socket listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen();
-        using Socket client = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        client.Connect(listener.LocalEndPoint!);
-        Socket accepted = listener.Accept();
+        using Socket listener = Listen();
+        (Socket client, Socket accepted) = Connect(listener);
+        using Socket clientToDispose = client;
         // The ring takes the fd over: closing it is the test's last step, through the ring.
         int fd = (int)accepted.SafeHandle.DangerousGetHandle();
         accepted.SafeHandle.SetHandleAsInvalid();
         GC.SuppressFinalize(accepted);
 
-        nint message = NativeBuffer.Alloc(5);
-        try
-        {
-            NativeBuffer.Write(message, "hello");
-            using AsyncIoOperation op = new() { Fd = fd };
-            int sent = await Backends.OnLoop(loop, async () =>
-            {
-                op.Kind = IoOperationKind.Send;
-                op.Address = message;
-                op.Length = 5;
-                return await op.SubmitAsync(loop.IoBackend);
-            }).WaitAsync(Backends.Timeout);
-            Assert.Equal(5, sent);
-            byte[] received = new byte[5];
-            Assert.Equal(5, client.Receive(received));
-            Assert.Equal("hello", Encoding.ASCII.GetString(received));
+        using SendOperation send = new() { Fd = fd };
+        IoResult sent = await Backends.OnLoop(loop, async () => await send.SendAsync(Encoding.ASCII.GetBytes("hello"), loop.IoBackend))
+            .WaitAsync(Backends.Timeout);
+        Assert.Equal(IoResult.Success(5), sent);
+        byte[] received = new byte[5];
+        Assert.Equal(5, client.Receive(received));
+        Assert.Equal("hello", Encoding.ASCII.GetString(received));
 
-            int closed = await Backends.OnLoop(loop, async () =>
-            {
-                op.Kind = IoOperationKind.Close;
-                return await op.SubmitAsync(loop.IoBackend);
-            }).WaitAsync(Backends.Timeout);
-            Assert.Equal(0, closed);
-            // The only fd of the accepted socket is closed, so the peer sees the end of the stream.
-            Assert.Equal(0, client.Receive(received));
-        }
-        finally
-        {
-            NativeBuffer.Free(message);
-        }
+        using CloseOperation close = new(loop) { Fd = fd };
+        IoResult closed = await Backends.OnLoop(loop, async () => await close.SubmitAsync(loop.IoBackend)).WaitAsync(Backends.Timeout);
+        Assert.Equal(IoResult.Success(0), closed);
+        // The only fd of the accepted socket is closed, so the peer sees the end of the stream.
+        Assert.Equal(0, client.Receive(received));
     }
 
-    /// <summary>Native memory for operations to point the kernel at (the tests' own; the runtime pins pool blocks).</summary>
-    private static unsafe class NativeBuffer
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Receive_reports_bytes_then_end_of_stream_then_a_reset_as_a_typed_error(LoopBackendKind backend)
     {
-        public static nint Alloc(int size) => (nint)NativeMemory.AllocZeroed((nuint)size);
+        await using EventLoopGroup group = Backends.Start(backend);
+        EventLoop loop = group.Loops[0];
+        using Socket listener = Listen();
+        (Socket client, Socket accepted) = Connect(listener);
+        using Socket clientToDispose = client, acceptedToDispose = accepted;
+        int fd = (int)accepted.SafeHandle.DangerousGetHandle();
+        byte[] buffer = new byte[16];
+        using ReceiveOperation receive = new() { Fd = fd };
+        Task<IoResult> Receive() => Backends.OnLoop(loop, async () => await receive.ReceiveAsync(buffer, loop.IoBackend)).WaitAsync(Backends.Timeout);
 
-        public static void Free(nint buffer) => NativeMemory.Free((void*)buffer);
+        client.Send(Encoding.ASCII.GetBytes("abc"));
+        Assert.Equal(IoResult.Success(3), await Receive());
+        client.Shutdown(SocketShutdown.Send);
+        IoResult end = await Receive();
+        Assert.True(end.IsEndOfStream);
 
-        public static void Write(nint buffer, string ascii) => Encoding.ASCII.GetBytes(ascii, new Span<byte>((void*)buffer, ascii.Length));
+        // A peer that closes with linger 0 resets the connection: the receive fails with ECONNRESET.
+        (Socket client2, Socket accepted2) = Connect(listener);
+        using Socket accepted2ToDispose = accepted2;
+        client2.LingerState = new LingerOption(true, 0);
+        client2.Close();
+        receive.Fd = (int)accepted2.SafeHandle.DangerousGetHandle();
+        IoResult reset = await Receive();
+        Assert.False(reset.Succeeded);
+        Assert.Equal(SocketError.ConnectionReset, reset.SocketError);
+        Assert.Equal(SocketError.ConnectionReset, reset.ToSocketException().SocketErrorCode);
+        await Backends.OnLoop(loop, () =>
+        {
+            loop.IoBackend.ForgetFd(fd);
+            loop.IoBackend.ForgetFd(receive.Fd);
+            return Task.FromResult(0);
+        });
+    }
 
-        public static string Read(nint buffer, int length) => Encoding.ASCII.GetString(new ReadOnlySpan<byte>((void*)buffer, length));
+    private static Socket Listen()
+    {
+        Socket listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        return listener;
+    }
+
+    /// <summary>A loopback connection to <paramref name="listener"/>: the client, and the accepted side (blocking).</summary>
+    private static (Socket Client, Socket Accepted) Connect(Socket listener)
+    {
+        Socket client = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        client.Connect(listener.LocalEndPoint!);
+        return (client, listener.Accept());
     }
 }

@@ -31,9 +31,18 @@ public class TimerTests
         await using EventLoopGroup group = Backends.Start(backend);
         EventLoop loop = group.Loops[0];
         List<int> order = [];
-        // Record on the loop thread, which is where the wheel fires; continuations may run anywhere.
+        // Recorded on the loop thread: the delays are asked for back to back in work on the loop, and each continuation is
+        // queued back to the loop as the wheel fires its delay, in order. Recorded in continuations on the thread pool,
+        // a loaded machine could run them out of order (it did once: 5, 20, 30, 10).
         int[] delays = [40, 10, 30, 20, 5, 600];
-        Task[] all = [.. delays.Select(ms => loop.Delay(TimeSpan.FromMilliseconds(ms)).ContinueWith(_ => { lock (order) { order.Add(ms); } }, TaskScheduler.Default))];
+        async Task Record(int ms)
+        {
+            await loop.Delay(TimeSpan.FromMilliseconds(ms));
+            Assert.Same(loop, EventLoop.Current);
+            order.Add(ms);
+        }
+
+        Task[] all = await loop.Spawn(() => Task.FromResult(delays.Select(Record).ToArray())).WaitAsync(Backends.Timeout);
         await Task.WhenAll(all).WaitAsync(Backends.Timeout);
         Assert.Equal(delays.Order(), order);
     }

@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Zokio.Runtime.Io;
+using Zokio.Runtime.Io.Operations;
 using Zokio.Runtime.Loops;
 
 namespace Zokio.Transport.Tests;
@@ -55,8 +57,8 @@ public class HandOffReceiveTests : IClassFixture<LeakCheck>
         Socket serverSocket = server.Features.Get<IConnectionSocketFeature>()!.Socket;
         PipeReader input = server.Transport.Input;
         bool multishot = backend == LoopBackendKind.IoUring && receiveBuffers > 0;
-        List<AsyncIoOperation> nops = [];
-        List<Task<int>> nopResults = [];
+        List<NopOperation> nops = [];
+        List<Task<IoResult>> nopResults = [];
         using ManualResetEventSlim release = new();
 
         try
@@ -83,7 +85,7 @@ public class HandOffReceiveTests : IClassFixture<LeakCheck>
                     // also runs the receive for the held bytes and posts its completion, left unreaped.
                     for (int i = 0; i <= RingEntries; i++)
                     {
-                        AsyncIoOperation nop = new() { Kind = IoOperationKind.Nop };
+                        NopOperation nop = new();
                         nops.Add(nop);
                         nopResults.Add(nop.SubmitAsync(loop.IoBackend).AsTask());
                     }
@@ -110,13 +112,13 @@ public class HandOffReceiveTests : IClassFixture<LeakCheck>
             byte[] received = await ReadExactlyAsync(input, held.Length + later.Length);
             Assert.Equal([.. held, .. later], received);
             // The operations the blocked ring held complete too, forwarded or submitted again on the new ring.
-            Assert.All(await Task.WhenAll(nopResults).WaitAsync(Timeout), result => Assert.Equal(0, result));
+            Assert.All(await Task.WhenAll(nopResults).WaitAsync(Timeout), result => Assert.Equal(IoResult.Success(0), result));
         }
         finally
         {
             release.Set();
             await server.DisposeAsync();
-            foreach (AsyncIoOperation nop in nops)
+            foreach (NopOperation nop in nops)
             {
                 nop.Dispose();
             }

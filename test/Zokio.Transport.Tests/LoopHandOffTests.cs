@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Zokio.Runtime.Diagnostics;
 using Zokio.Runtime.Loops;
 using KernelThreadState = Zokio.Runtime.Native.ThreadState;
 
@@ -40,7 +41,7 @@ public class LoopHandOffTests
 
             // Thread.Start failing, as it does out of memory: on the detector's timer thread, an escaping exception
             // would end the process.
-            handOff.CheckForStall(Environment.TickCount64, thresholdMs: 100, _ => throw new OutOfMemoryException("No thread for you."));
+            handOff.CheckForStall(Environment.TickCount64, thresholdMs: 100, new GcPauseHistory(), _ => throw new OutOfMemoryException("No thread for you."));
 
             Assert.True(owner.TakeOverDone.IsSet, "The failed hand-off did not release the blocked thread's wait.");
             Assert.False(owner.EndApplicationWork(), "The loop was not handed off, so the failure path was not exercised.");

@@ -1,7 +1,11 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Zokio.Runtime.Loops;
+using Zokio.Runtime.Net;
 
 namespace Zokio.Transport.Tests;
 
@@ -42,6 +46,57 @@ public partial class ReadmeExampleTests : IClassFixture<LeakCheck>
 
         Assert.Equal("hello, zokio", await EchoClient.SendAsync(endPoint, "hello, zokio", Options()).WaitAsync(Timeout));
         Assert.Equal("again", await EchoClient.SendAsync(endPoint, "again", Options()).WaitAsync(Timeout));
+
+        stop.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => server.WaitAsync(Timeout));
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task The_runtime_echo_server_example_echoes_a_loop_client_and_a_plain_socket(LoopBackendKind backend)
+    {
+        // Stealing off: the client's spawned work must start on its socket's loop, not on a thief.
+        await using EventLoopGroup loops = EventLoopGroup.Start(new EventLoopGroupOptions { Backend = backend, LoopCount = 2, RingEntries = 64, WorkStealing = false });
+        using CancellationTokenSource stop = new();
+        TaskCompletionSource<EndPoint> listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task server = LoopEchoServer.RunAsync(loops, new IPEndPoint(IPAddress.Loopback, 0), listening.SetResult, stop.Token);
+        EndPoint endPoint = await listening.Task.WaitAsync(Timeout);
+
+        // A client on the same loops, through the runtime's sockets.
+        using (LoopSocket client = await LoopSocket.ConnectAsync(loops.Next(), endPoint).AsTask().WaitAsync(Timeout))
+        {
+            string echoed = await client.Loop.Spawn(async () =>
+            {
+                await client.SendAsync(new ReadOnlySequence<byte>("hello, loops"u8.ToArray()));
+                Pipe reply = new();
+                long total = 0;
+                while (total < 12)
+                {
+                    total += (await client.ReceiveAsync(reply.Writer)).BytesReceived;
+                }
+
+                await client.StopReceivingAsync();
+                await reply.Writer.CompleteAsync();
+                ReadResult read = await reply.Reader.ReadAsync();
+                return System.Text.Encoding.ASCII.GetString(read.Buffer.ToArray());
+            }).WaitAsync(Timeout);
+            Assert.Equal("hello, loops", echoed);
+        }
+
+        // A plain socket that sends and shuts down: everything comes back, then the server's FIN.
+        using (Socket plain = new(SocketType.Stream, ProtocolType.Tcp))
+        {
+            await plain.ConnectAsync(endPoint);
+            await plain.SendAsync("bye"u8.ToArray());
+            plain.Shutdown(SocketShutdown.Send);
+            byte[] buffer = new byte[16];
+            int received = 0, n;
+            while ((n = await plain.ReceiveAsync(buffer.AsMemory(received)).AsTask().WaitAsync(Timeout)) > 0)
+            {
+                received += n;
+            }
+
+            Assert.Equal("bye", System.Text.Encoding.ASCII.GetString(buffer, 0, received));
+        }
 
         stop.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => server.WaitAsync(Timeout));

@@ -10,7 +10,8 @@ namespace Zokio.Http.Dashboard;
 /// <summary>
 /// Samples the loops once per interval while at least one page watches, keeps the last
 /// <see cref="HistoryLength"/> samples for pages that open later, and fans each sample out to every watcher.
-/// With no watcher there is no timer and no history: the dashboard costs nothing unless someone looks.
+/// With no watcher there is no timer, no history and no request counting: the dashboard costs nothing unless someone
+/// looks.
 /// </summary>
 internal sealed class DashboardSampler(DashboardSource source, TimeSpan interval)
 {
@@ -23,6 +24,7 @@ internal sealed class DashboardSampler(DashboardSource source, TimeSpan interval
     private readonly Lock _lock = new();
     private readonly List<Channel<string>> _watchers = [];
     private readonly Queue<string> _history = new();
+    private string? _latest;
     private CancellationTokenSource? _sampling;
 
     /// <summary>True while a timer samples the loops (while at least one page watches).</summary>
@@ -35,6 +37,36 @@ internal sealed class DashboardSampler(DashboardSource source, TimeSpan interval
                 return _sampling is not null;
             }
         }
+    }
+
+    /// <summary>
+    /// The latest sample while a page watches (with rates and requests), else the loops' counters now (totals only).
+    /// </summary>
+    public string Snapshot()
+    {
+        lock (_lock)
+        {
+            if (_latest is not null)
+            {
+                return _latest;
+            }
+        }
+
+        return Serialize(source.Describe(source.ReadLoops(), previous: null, requests: null, seconds: 0));
+    }
+
+    /// <summary>The samples kept so far as a JSON array, or one snapshot now when no page watches: what a page draws first.</summary>
+    public string History()
+    {
+        lock (_lock)
+        {
+            if (_history.Count > 0)
+            {
+                return "[" + string.Join(',', _history) + "]";
+            }
+        }
+
+        return "[" + Snapshot() + "]";
     }
 
     /// <summary>
@@ -82,24 +114,31 @@ internal sealed class DashboardSampler(DashboardSource source, TimeSpan interval
                     _sampling.Cancel();
                     _sampling = null;
                     _history.Clear();
+                    _latest = null;
                 }
             }
         }
     }
 
+    private static string Serialize(DashboardSnapshot snapshot) =>
+        JsonSerializer.Serialize(snapshot, DashboardJsonContext.Default.DashboardSnapshot);
+
     private async Task SampleAsync(CancellationToken token)
     {
         using PeriodicTimer timer = new(interval);
+        using RequestRecorder requests = source.RecordRequests();
         LoopSnapshot[]? previous = null;
+        IReadOnlyList<RequestSeries.Counts>? previousRequests = null;
         long previousAt = 0;
         try
         {
             do
             {
                 long now = Stopwatch.GetTimestamp();
+                double seconds = Stopwatch.GetElapsedTime(previousAt, now).TotalSeconds;
                 LoopSnapshot[] loops = source.ReadLoops();
-                DashboardSnapshot snapshot = source.Describe(loops, previous, Stopwatch.GetElapsedTime(previousAt, now).TotalSeconds);
-                string json = JsonSerializer.Serialize(snapshot, DashboardJsonContext.Default.DashboardSnapshot);
+                IReadOnlyList<RequestSeries.Counts> counts = requests.Read();
+                string json = Serialize(source.Describe(loops, previous, DashboardRequests.From(counts, previousRequests, seconds), seconds));
                 lock (_lock)
                 {
                     if (token.IsCancellationRequested)
@@ -108,6 +147,7 @@ internal sealed class DashboardSampler(DashboardSource source, TimeSpan interval
                     }
 
                     _history.Enqueue(json);
+                    _latest = json;
                     if (_history.Count > HistoryLength)
                     {
                         _history.Dequeue();
@@ -120,6 +160,7 @@ internal sealed class DashboardSampler(DashboardSource source, TimeSpan interval
                 }
 
                 previous = loops;
+                previousRequests = counts;
                 previousAt = now;
             }
             while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false));
@@ -143,6 +184,7 @@ internal sealed class DashboardSampler(DashboardSource source, TimeSpan interval
                 {
                     _sampling = null;
                     _history.Clear();
+                    _latest = null;
                 }
             }
         }

@@ -14,6 +14,7 @@ namespace Zokio.Http.Internal;
 internal sealed class ZokioListenerFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector, IAsyncDisposable
 {
     private readonly IOptions<ZokioOptions> _options;
+    private readonly ZokioLoops _loops;
     private readonly PlatformSupport _platform;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
@@ -26,9 +27,10 @@ internal sealed class ZokioListenerFactory : IConnectionListenerFactory, IConnec
     // Options are read at the first bind, not here: Kestrel's server (and so this factory) is constructed by
     // WebApplicationBuilder.Build(), and reading them here would throw an invalid option from Build() instead of letting
     // ValidateOnStart fail StartAsync with every invalid option listed.
-    public ZokioListenerFactory(IOptions<ZokioOptions> options, PlatformSupport platform, ILoggerFactory loggerFactory)
+    public ZokioListenerFactory(IOptions<ZokioOptions> options, ZokioLoops loops, PlatformSupport platform, ILoggerFactory loggerFactory)
     {
         _options = options;
+        _loops = loops;
         _platform = platform;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("Zokio.Http");
@@ -46,7 +48,8 @@ internal sealed class ZokioListenerFactory : IConnectionListenerFactory, IConnec
                     ZokioOptions options = _options.Value;
                     if (options.Enabled && _platform.IsSupported)
                     {
-                        _transport = new ZokioTransportFactory(Options.Create<ZokioTransportOptions>(options), _loggerFactory);
+                        // On the app's one group of loops, which the transport shares and does not stop.
+                        _transport = new ZokioTransportFactory(_loops.Group, Options.Create<ZokioTransportOptions>(options), _loggerFactory);
                     }
 
                     _created = true;

@@ -14,8 +14,8 @@ internal static partial class RuntimeLog
     [LoggerMessage(3, LogLevel.Warning, "Zokio event loop {LoopIndex} has been running application work ({Label}) for {ElapsedMs} ms; every connection on this loop waits. Use ApplicationScheduling=Adaptive or ThreadPool for blocking code.", EventName = "LoopStalled")]
     public static partial void LoopStalled(ILogger logger, int loopIndex, long elapsedMs, string label);
 
-    [LoggerMessage(4, LogLevel.Warning, "Zokio event loop {LoopIndex} was blocked by application work ({Label}) for {ElapsedMs} ms; a new thread took over its I/O and its application work runs on the thread pool until the blocking call returns.", EventName = "LoopHandedOff")]
-    public static partial void LoopHandedOff(ILogger logger, int loopIndex, long elapsedMs, string label);
+    [LoggerMessage(4, LogLevel.Warning, "Zokio event loop {LoopIndex} was blocked by application work ({Label}) for {ElapsedMs} ms ({Wait}); a new thread took over its I/O and its application work runs on the thread pool until the blocking call returns.", EventName = "LoopHandedOff")]
+    public static partial void LoopHandedOff(ILogger logger, int loopIndex, long elapsedMs, string label, string wait);
 
     [LoggerMessage(5, LogLevel.Information, "Zokio event loop {LoopIndex}: the blocking application work returned; application work runs on the loop again.", EventName = "LoopRecovered")]
     public static partial void LoopRecovered(ILogger logger, int loopIndex);

@@ -17,6 +17,7 @@ internal sealed class StallDetector : IDisposable
     private readonly long _thresholdMs;
     private readonly TimeSpan _period;
     private readonly ManualResetEventSlim _stopping = new();
+    private readonly GcPauseHistory _gcPauses = new();
     private Thread? _thread;
 
     public StallDetector(EventLoop[] loops, TimeSpan threshold)
@@ -29,6 +30,8 @@ internal sealed class StallDetector : IDisposable
 
     public void Start()
     {
+        // A first sample before any work runs, so work that starts before the first check has a pause to compare with.
+        _gcPauses.Sample(Environment.TickCount64);
         _thread = new Thread(Run) { IsBackground = true, Name = "zokio-stall-detector" };
         _thread.Start();
     }
@@ -38,9 +41,10 @@ internal sealed class StallDetector : IDisposable
         while (!_stopping.Wait(_period))
         {
             long now = Environment.TickCount64;
+            _gcPauses.Sample(now);
             foreach (EventLoop loop in _loops)
             {
-                loop.CheckForStall(now, _thresholdMs);
+                loop.CheckForStall(now, _thresholdMs, _gcPauses);
             }
         }
     }

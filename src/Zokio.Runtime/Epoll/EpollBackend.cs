@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Zokio.Runtime.Io;
 using Zokio.Runtime.Loops;
 using Zokio.Runtime.Native;
 
@@ -72,29 +73,22 @@ internal sealed unsafe class EpollBackend : LoopBackend
     public override void Submit(IoOperation operation)
     {
         _submitted++;
-        if (operation.Kind == IoOperationKind.Nop)
+        if (operation.EpollWait == EpollWait.None)
         {
-            operation.OnCompleted(0);
-            return;
-        }
+            // Nop, close, and files: regular files are always "ready" to epoll, so the syscall blocks the loop briefly,
+            // which is the fallback's cost (ZokioFile sends them to the thread pool instead).
+            if (operation.ClosesFd)
+            {
+                ForgetFd(operation.Fd);
+            }
 
-        if (operation.Kind == IoOperationKind.Close)
-        {
-            ForgetFd(operation.Fd);
-            operation.OnCompleted(Interop.Sys.Close(operation.Fd) == 0 ? 0 : -Marshal.GetLastPInvokeError());
-            return;
-        }
-
-        if (operation.Kind is IoOperationKind.Read or IoOperationKind.Write)
-        {
-            // Regular files are always "ready" to epoll; the syscall blocks the loop briefly, which is the fallback's cost.
-            operation.OnCompleted(Execute(operation));
+            operation.Complete(operation.ExecuteSyscall());
             return;
         }
 
         FdState state = GetState(operation.Fd);
-        bool isRead = operation.Kind is IoOperationKind.Receive or IoOperationKind.PollReadable;
-        // Send, SendMessage and PollWritable share the write side: one pending write per fd, as the contract says.
+        bool isRead = operation.EpollWait == EpollWait.Readable;
+        // Sends and writable waits share the write side: one pending write per fd, as the contract says.
         if (isRead ? state.Reader is not null : state.Writer is not null)
         {
             throw new InvalidOperationException($"fd {operation.Fd} already has a pending {(isRead ? "read" : "write")} operation.");
@@ -102,15 +96,10 @@ internal sealed unsafe class EpollBackend : LoopBackend
 
         if (isRead ? state.ReadReady : state.WriteReady)
         {
-            int r = operation.Kind switch
+            IoResult result = operation.ExecuteWhenReady(state.PeerClosed);
+            if (!result.WouldBlock)
             {
-                IoOperationKind.PollReadable => ReadableMask(state),
-                IoOperationKind.PollWritable => WritableMask,
-                _ => Execute(operation),
-            };
-            if (r != -Interop.Errno.EAGAIN)
-            {
-                operation.OnCompleted(r);
+                operation.Complete(result);
                 return;
             }
         }
@@ -151,7 +140,7 @@ internal sealed unsafe class EpollBackend : LoopBackend
         }
 
         operation.InFlight = false;
-        operation.OnCompleted(-Interop.Errno.ECANCELED);
+        operation.Complete(IoResult.Canceled);
     }
 
     public override void MarkNotReadable(int fd)
@@ -233,14 +222,8 @@ internal sealed unsafe class EpollBackend : LoopBackend
             return;
         }
 
-        int result = operation.Kind switch
-        {
-            IoOperationKind.PollReadable => ReadableMask(state),
-            IoOperationKind.PollWritable => WritableMask,
-            _ => Execute(operation),
-        };
-
-        if (result == -Interop.Errno.EAGAIN)
+        IoResult result = operation.ExecuteWhenReady(state.PeerClosed);
+        if (result.WouldBlock)
         {
             if (isRead)
             {
@@ -264,7 +247,7 @@ internal sealed unsafe class EpollBackend : LoopBackend
         }
 
         operation.InFlight = false;
-        operation.OnCompleted(result);
+        operation.Complete(result);
     }
 
     private FdState GetState(int fd)
@@ -292,40 +275,6 @@ internal sealed unsafe class EpollBackend : LoopBackend
         }
 
         return state;
-    }
-
-    // A readiness wait completes with the poll(2) mask, as io_uring's POLL_ADD does: POLLIN, plus POLLRDHUP once the peer
-    // has shut down its side, so a receive loop knows end of stream follows the data.
-    private const int WritableMask = 0x004;
-
-    private static int ReadableMask(FdState state) => 0x001 | (state.PeerClosed ? 0x2000 : 0);
-
-    /// <summary>Performs the operation as a non-blocking syscall: the result, or -errno.</summary>
-    private static int Execute(IoOperation op)
-    {
-        nint r;
-        switch (op.Kind)
-        {
-            case IoOperationKind.Receive:
-                r = Interop.Sys.Recv(op.Fd, (byte*)op.Address, (nuint)op.Length, op.Flags | Interop.Sys.MSG_DONTWAIT);
-                break;
-            case IoOperationKind.SendMessage:
-                r = Interop.Sys.SendMsg(op.Fd, (Interop.MsgHdr*)op.Address, op.Flags | Interop.Sys.MSG_DONTWAIT | Interop.Sys.MSG_NOSIGNAL);
-                break;
-            case IoOperationKind.Send:
-                r = Interop.Sys.Send(op.Fd, (byte*)op.Address, (nuint)op.Length, op.Flags | Interop.Sys.MSG_DONTWAIT | Interop.Sys.MSG_NOSIGNAL);
-                break;
-            case IoOperationKind.Read:
-                r = Interop.Sys.PRead(op.Fd, (void*)op.Address, (nuint)op.Length, op.Offset);
-                break;
-            case IoOperationKind.Write:
-                r = Interop.Sys.PWrite(op.Fd, (void*)op.Address, (nuint)op.Length, op.Offset);
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(op), op.Kind, "Unknown epoll operation kind.");
-        }
-
-        return r >= 0 ? (int)r : -Marshal.GetLastPInvokeError();
     }
 
     public override void Wake()

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using Zokio.Runtime.Io;
+using Zokio.Runtime.Io.Operations;
 using Zokio.Runtime.Loops;
 using Zokio.Runtime.Native;
 
@@ -20,24 +22,31 @@ public sealed class ZokioFile : IAsyncDisposable
     // rw-rw-rw- before the umask, as FileStream creates files.
     private const int DefaultCreateMode = 0b110_110_110;
 
+    private static readonly Func<EventLoop, ReadOperation> s_newRead = static loop => new ReadOperation(loop);
+    private static readonly Func<EventLoop, WriteOperation> s_newWrite = static loop => new WriteOperation(loop);
+    private static readonly Func<EventLoop, StatxOperation> s_newStatx = static loop => new StatxOperation(loop);
+    private static readonly Func<EventLoop, FsyncOperation> s_newFsync = static loop => new FsyncOperation(loop);
+
     private readonly FileDescriptorHandle _handle;
     private readonly FileAccess _access;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    // One operation kept for reuse: the common case (one call at a time) allocates nothing.
-    private FileOperation? _spare;
+    // One operation of each kind kept for reuse: the common case (one call at a time) allocates nothing.
+    private ReadOperation? _spareRead;
+    private WriteOperation? _spareWrite;
+    private StatxOperation? _spareStatx;
+    private FsyncOperation? _spareFsync;
 
     // The open file's own reference plus one per call in flight; the fd is closed when it drops to zero.
     private int _references = 1;
     private int _disposed;
 
-    private ZokioFile(EventLoop loop, string path, FileAccess access, int fd, FileOperation spare)
+    private ZokioFile(EventLoop loop, string path, FileAccess access, int fd)
     {
         Loop = loop;
         Path = path;
         _access = access;
         _handle = new FileDescriptorHandle(fd);
-        _spare = spare;
     }
 
     /// <summary>The full path the file was opened with.</summary>
@@ -64,32 +73,25 @@ public sealed class ZokioFile : IAsyncDisposable
             "ZokioFile.OpenAsync needs an event loop: call it on a loop thread (in work spawned on an EventLoopGroup, or a handler running on Zokio's loops), or pass one.");
         string fullPath = System.IO.Path.GetFullPath(path);
 
-        FileOperation operation = new(loop);
-        int fd;
-        try
+        IoResult opened;
+        using (OpenAtOperation operation = new(loop))
         {
-            fd = await operation.OpenAsync(fullPath, flags, DefaultCreateMode);
-        }
-        catch
-        {
-            operation.Release();
-            throw;
+            opened = await operation.OpenAsync(fullPath, flags, DefaultCreateMode);
         }
 
-        if (fd < 0)
+        if (!opened.Succeeded)
         {
-            operation.Release();
-            throw FileErrors.ForOpen(-fd, fullPath, flags);
+            throw FileErrors.ForOpen(opened.Errno, fullPath, flags);
         }
 
-        ZokioFile file = new(loop, fullPath, access, fd, operation);
+        ZokioFile file = new(loop, fullPath, access, opened.Value);
         try
         {
             // open(2) opens a directory for reading; FileStream refuses it, and so does this.
-            (int result, _, int fileMode) = await file.StatxAsync(Interop.Sys.STATX_TYPE);
-            if (result < 0)
+            (IoResult result, _, int fileMode) = await file.StatxAsync(Interop.Sys.STATX_TYPE);
+            if (!result.Succeeded)
             {
-                throw FileErrors.ForOperation(-result, fullPath);
+                throw FileErrors.ForOperation(result.Errno, fullPath);
             }
 
             if ((fileMode & Interop.Sys.S_IFMT) == Interop.Sys.S_IFDIR)
@@ -124,18 +126,18 @@ public sealed class ZokioFile : IAsyncDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        FileOperation operation = Rent();
-        int result;
+        ReadOperation operation = Rent(ref _spareRead, s_newRead);
+        IoResult result;
         try
         {
-            result = buffer.IsEmpty ? 0 : await operation.ReadAsync(_handle.Fd, buffer, offset);
+            result = buffer.IsEmpty ? IoResult.Success(0) : await operation.ReadAsync(_handle.Fd, buffer, offset);
         }
         finally
         {
-            Return(operation);
+            Return(ref _spareRead, operation);
         }
 
-        return result >= 0 ? result : throw FileErrors.ForOperation(-result, Path);
+        return result.Succeeded ? result.Value : throw FileErrors.ForOperation(result.Errno, Path);
     }
 
     /// <summary>Writes all of <paramref name="buffer"/> at <paramref name="offset"/>, extending the file if needed.</summary>
@@ -155,15 +157,16 @@ public sealed class ZokioFile : IAsyncDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        FileOperation operation = Rent();
+        WriteOperation operation = Rent(ref _spareWrite, s_newWrite);
         try
         {
             while (!buffer.IsEmpty)
             {
-                int written = await operation.WriteAsync(_handle.Fd, buffer, offset);
-                if (written <= 0)
+                IoResult result = await operation.WriteAsync(_handle.Fd, buffer, offset);
+                int written = result.Succeeded ? result.Value : throw FileErrors.ForOperation(result.Errno, Path);
+                if (written == 0)
                 {
-                    throw written < 0 ? FileErrors.ForOperation(-written, Path) : new IOException($"Writing to '{Path}' made no progress.");
+                    throw new IOException($"Writing to '{Path}' made no progress.");
                 }
 
                 buffer = buffer[written..];
@@ -172,7 +175,7 @@ public sealed class ZokioFile : IAsyncDisposable
         }
         finally
         {
-            Return(operation);
+            Return(ref _spareWrite, operation);
         }
     }
 
@@ -182,21 +185,21 @@ public sealed class ZokioFile : IAsyncDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask FlushAsync()
     {
-        FileOperation operation = Rent();
-        int result;
+        FsyncOperation operation = Rent(ref _spareFsync, s_newFsync);
+        IoResult result;
         try
         {
             result = await operation.FsyncAsync(_handle.Fd);
         }
         finally
         {
-            Return(operation);
+            Return(ref _spareFsync, operation);
         }
 
         // As FileStream: special files that cannot be synchronized are not an error.
-        if (result < 0 && -result is not (Interop.Errno.EROFS or Interop.Errno.EINVAL or Interop.Errno.EOPNOTSUPP))
+        if (!result.Succeeded && result.Errno is not (Interop.Errno.EROFS or Interop.Errno.EINVAL or Interop.Errno.EOPNOTSUPP))
         {
-            throw FileErrors.ForOperation(-result, Path);
+            throw FileErrors.ForOperation(result.Errno, Path);
         }
     }
 
@@ -205,8 +208,8 @@ public sealed class ZokioFile : IAsyncDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<long> GetLengthAsync()
     {
-        (int result, long size, _) = await StatxAsync(Interop.Sys.STATX_SIZE);
-        return result >= 0 ? size : throw FileErrors.ForOperation(-result, Path);
+        (IoResult result, long size, _) = await StatxAsync(Interop.Sys.STATX_SIZE);
+        return result.Succeeded ? size : throw FileErrors.ForOperation(result.Errno, Path);
     }
 
     /// <summary>
@@ -223,22 +226,23 @@ public sealed class ZokioFile : IAsyncDisposable
         return new ValueTask(_closed.Task);
     }
 
-    private async ValueTask<(int Result, long Size, int Mode)> StatxAsync(uint mask)
+    private async ValueTask<(IoResult Result, long Size, int Mode)> StatxAsync(uint mask)
     {
-        FileOperation operation = Rent();
+        StatxOperation operation = Rent(ref _spareStatx, s_newStatx);
         try
         {
-            int result = await operation.StatxAsync(_handle.Fd, mask);
-            return (result, operation.StatxSize, operation.StatxMode);
+            IoResult result = await operation.StatxAsync(_handle.Fd, mask);
+            return (result, operation.Size, operation.Mode);
         }
         finally
         {
-            Return(operation);
+            Return(ref _spareStatx, operation);
         }
     }
 
     /// <summary>Takes a reference for one call and an operation to make it with.</summary>
-    private FileOperation Rent()
+    private T Rent<T>(ref T? spare, Func<EventLoop, T> create)
+        where T : FileOperation
     {
         while (true)
         {
@@ -250,15 +254,16 @@ public sealed class ZokioFile : IAsyncDisposable
             }
         }
 
-        return Interlocked.Exchange(ref _spare, null) ?? new FileOperation(Loop);
+        return Interlocked.Exchange(ref spare, null) ?? create(Loop);
     }
 
     /// <summary>Gives back a finished call's operation and reference.</summary>
-    private void Return(FileOperation operation)
+    private void Return<T>(ref T? spare, T operation)
+        where T : FileOperation
     {
-        if (Interlocked.CompareExchange(ref _spare, operation, null) is not null)
+        if (Interlocked.CompareExchange(ref spare, operation, null) is not null)
         {
-            operation.Release();
+            operation.Dispose();
         }
 
         ReleaseReference();
@@ -272,16 +277,19 @@ public sealed class ZokioFile : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs once nothing else uses the fd: no call can start any more, so the spare is this method's alone.</summary>
+    /// <summary>Runs once nothing else uses the fd: no call can start any more, so the spares are this method's alone.</summary>
     private async Task CloseAsync()
     {
-        FileOperation operation = Interlocked.Exchange(ref _spare, null) ?? new FileOperation(Loop);
+        _spareRead?.Dispose();
+        _spareWrite?.Dispose();
+        _spareStatx?.Dispose();
+        _spareFsync?.Dispose();
         try
         {
             // As FileStream's handle, a failing close(2) is not reported: the fd is gone either way on Linux.
+            using CloseOperation operation = new(Loop);
             await operation.CloseAsync(_handle.Fd).ConfigureAwait(false);
             _handle.SetHandleAsInvalid();
-            operation.Release();
             _closed.TrySetResult();
         }
         catch (Exception ex)

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Zokio.Runtime.Io;
+using Zokio.Runtime.Io.Operations;
 using Zokio.Runtime.Loops;
 using Zokio.Runtime.Native;
 using static Zokio.Runtime.Native.IoUringConstants;
@@ -9,12 +11,6 @@ namespace Zokio.Runtime.IoUring;
 /// <summary>The io_uring backend: one ring per loop, every operation a single SQE, every wait a single io_uring_enter.</summary>
 internal sealed unsafe class IoUringBackend : LoopBackend
 {
-    // POLLIN | POLLERR | POLLHUP | POLLRDHUP: readable, or the peer is gone (poll(2)).
-    private const uint PollReadableMask = 0x001 | 0x008 | 0x010 | 0x2000;
-
-    // POLLOUT | POLLERR | POLLHUP: writable (a non-blocking connect has finished), or failed.
-    private const uint PollWritableMask = 0x004 | 0x008 | 0x010;
-
     private readonly Ring _ring;
     private readonly OperationRegistry _registry;
     private readonly FileDescriptorHandle _wakeFd;
@@ -59,13 +55,6 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         $"io_uring sq={_ring.SqEntries} flags=0x{_ring.SetupFlags:x} features=0x{_ring.Features:x} " +
         (_receiveBuffers is null ? "receive=poll+recv" : $"receive=multishot buffers={_receiveBuffers.Count}");
 
-    // Every opcode the loops submit. RECV/SEND arrived in 5.6, so an old kernel may lack some.
-    private static readonly (byte Opcode, string Name)[] s_requiredOpcodes =
-    [
-        (OpNop, "NOP"), (OpPollAdd, "POLL_ADD"), (OpSendMsg, "SENDMSG"), (OpAsyncCancel, "ASYNC_CANCEL"),
-        (OpClose, "CLOSE"), (OpRead, "READ"), (OpWrite, "WRITE"), (OpSend, "SEND"), (OpRecv, "RECV"),
-    ];
-
     /// <summary>
     /// Creates the backend on the calling thread (with SINGLE_ISSUER the ring belongs to the thread that creates it).
     /// Returns null and the errno when the kernel refuses io_uring (ENOSYS, EPERM under seccomp, io_uring_disabled).
@@ -86,13 +75,9 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         Ring? ring = Ring.TryCreate((uint)entries, (uint)entries * 4, flags, out errno);
         if (ring is null)
         {
-            reason = errno switch
-            {
-                Interop.Errno.ENOSYS => "the kernel has no io_uring (ENOSYS)",
-                Interop.Errno.EPERM => "io_uring is forbidden here (EPERM: seccomp, or sysctl kernel.io_uring_disabled)",
-                Interop.Errno.ENOMEM => "the kernel could not lock memory for the ring (ENOMEM: RLIMIT_MEMLOCK)",
-                _ => $"io_uring_setup failed with errno {errno}",
-            };
+            reason = errno == Interop.Errno.ENOMEM
+                ? "the kernel could not lock memory for the ring (ENOMEM: RLIMIT_MEMLOCK)"
+                : IoUringRefusal.Explain("io_uring_setup", errno);
             return null;
         }
 
@@ -105,15 +90,17 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         }
 
         // IORING_REGISTER_PROBE (5.6): refuse io_uring up front rather than fail the first connection on a missing opcode.
-        bool[]? supported = ring.ProbeOpcodes(out errno);
+        // Once per process: every ring of the process is made on the same kernel under the same seccomp profile.
+        bool[]? supported = IoUringOpcodes.Known ?? ring.ProbeOpcodes(out errno);
         if (supported is null)
         {
             ring.Dispose();
-            reason = Refused("io_uring_register", errno);
+            reason = IoUringRefusal.Explain("io_uring_register", errno);
             return null;
         }
 
-        string[] missing = [.. s_requiredOpcodes.Where(op => !supported[op.Opcode]).Select(op => op.Name)];
+        IoUringOpcodes.Remember(supported);
+        string[] missing = IoUringOpcodes.MissingRequired(supported);
         if (missing.Length > 0)
         {
             ring.Dispose();
@@ -128,7 +115,7 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         if (errno != 0)
         {
             ring.Dispose();
-            reason = Refused("io_uring_enter", errno);
+            reason = IoUringRefusal.Explain("io_uring_enter", errno);
             return null;
         }
 
@@ -150,107 +137,21 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         return new IoUringBackend(ring, registry, new FileDescriptorHandle(efd), buffers);
     }
 
-    /// <summary>Why io_uring cannot be used when a ring was made but a later syscall on it fails.</summary>
-    private static string Refused(string syscall, int errno) => errno switch
-    {
-        Interop.Errno.EPERM => $"{syscall} is forbidden here (EPERM: seccomp)",
-        Interop.Errno.ENOSYS => $"{syscall} is not available (ENOSYS: seccomp, or an old kernel)",
-        _ => $"{syscall} failed with errno {errno}",
-    };
-
     public override void Submit(IoOperation operation)
     {
-        if (operation.Kind == IoOperationKind.ReceiveMultishot && _receiveBuffers is null)
+        if (operation.NeedsProvidedBuffers && _receiveBuffers is null)
         {
             // Only after a hand-off to a ring whose buffers could not be registered: the owner falls back to poll + recv.
             operation.InFlight = false;
-            operation.OnCompleted(-Interop.Errno.ENOBUFS);
+            operation.Complete(IoResult.Failure(Interop.Errno.ENOBUFS));
             return;
         }
 
         OperationToken token = _registry.Issue(operation);
         IoUringSqe* sqe = GetSqe();
+        operation.PrepareSqe(sqe);
         sqe->Fd = operation.Fd;
         sqe->UserData = token.Value;
-        switch (operation.Kind)
-        {
-            case IoOperationKind.Nop:
-                sqe->Opcode = OpNop;
-                break;
-            case IoOperationKind.Receive:
-                sqe->Opcode = OpRecv;
-                sqe->Addr = (ulong)operation.Address;
-                sqe->Len = (uint)operation.Length;
-                sqe->OpFlags = (uint)operation.Flags;
-                break;
-            case IoOperationKind.SendMessage:
-                // No MSG_WAITALL: each completion is one sendmsg's result, so a send canceled in a hand-off's drain sent
-                // nothing and can be submitted again as it is (with WAITALL the kernel may drop the partial count).
-                sqe->Opcode = OpSendMsg;
-                sqe->Addr = (ulong)operation.Address;
-                sqe->Len = 1;
-                sqe->OpFlags = (uint)(operation.Flags | Interop.Sys.MSG_NOSIGNAL);
-                break;
-            case IoOperationKind.ReceiveMultishot:
-                // No address or length: each receive takes a buffer of the group, and its completion names it.
-                sqe->Opcode = OpRecv;
-                sqe->Flags = SqeBufferSelect;
-                sqe->IoPrio = RecvMultishot;
-                sqe->BufIndex = ProvidedBufferRing.GroupId;
-                break;
-            case IoOperationKind.PollReadable:
-                sqe->Opcode = OpPollAdd;
-                sqe->OpFlags = PollReadableMask;
-                break;
-            case IoOperationKind.PollWritable:
-                sqe->Opcode = OpPollAdd;
-                sqe->OpFlags = PollWritableMask;
-                break;
-            case IoOperationKind.Read:
-                sqe->Opcode = OpRead;
-                sqe->Addr = (ulong)operation.Address;
-                sqe->Len = (uint)operation.Length;
-                sqe->Off = (ulong)operation.Offset;
-                break;
-            case IoOperationKind.Write:
-                sqe->Opcode = OpWrite;
-                sqe->Addr = (ulong)operation.Address;
-                sqe->Len = (uint)operation.Length;
-                sqe->Off = (ulong)operation.Offset;
-                break;
-            case IoOperationKind.Send:
-                sqe->Opcode = OpSend;
-                sqe->Addr = (ulong)operation.Address;
-                sqe->Len = (uint)operation.Length;
-                sqe->OpFlags = (uint)(operation.Flags | Interop.Sys.MSG_NOSIGNAL);
-                break;
-            case IoOperationKind.Close:
-                // The kernel closes the fd once requests already using it have their reference (io_uring_prep_close(3)).
-                sqe->Opcode = OpClose;
-                break;
-            case IoOperationKind.OpenAt:
-                // The kernel copies the path when it takes the SQE; the caller keeps it until completion anyway.
-                sqe->Opcode = OpOpenAt;
-                sqe->Addr = (ulong)operation.Address;
-                sqe->Len = (uint)operation.Length;
-                sqe->OpFlags = (uint)operation.Flags;
-                break;
-            case IoOperationKind.Fsync:
-                // fsync_flags 0: a full fsync(2), what FileStream.Flush(flushToDisk: true) does.
-                sqe->Opcode = OpFsync;
-                break;
-            case IoOperationKind.Statx:
-                // addr: the path (empty with AT_EMPTY_PATH: the fd itself); len: the mask; addr2: the struct statx to fill.
-                sqe->Opcode = OpStatx;
-                sqe->Addr = (ulong)operation.Address;
-                sqe->Len = (uint)operation.Length;
-                sqe->Off = (ulong)operation.Offset;
-                sqe->OpFlags = (uint)operation.Flags;
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(operation), operation.Kind, "Unknown io_uring operation kind.");
-        }
-
         operation.InFlight = true;
         operation.CancelRequested = false;
         _inFlight++;
@@ -325,7 +226,7 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         if (operation is not null)
         {
             operation.InFlight = false;
-            operation.OnCompleted(cqe.Res);
+            operation.Complete(IoResult.FromKernel(cqe.Res));
         }
     }
 
@@ -360,7 +261,7 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         if (!more)
         {
             receive.InFlight = false;
-            receive.OnEnded(cqe.Res);
+            receive.OnEnded(IoResult.FromKernel(cqe.Res));
         }
 
         if (!receive.SignalQueued)
@@ -428,9 +329,12 @@ internal sealed unsafe class IoUringBackend : LoopBackend
     public override void AdoptWaitsFrom(LoopBackend previous)
     {
         IoUringBackend blocked = (IoUringBackend)previous;
-        List<IoOperation> waits = [.. _registry.InFlight().Where(op =>
-            op.Kind is IoOperationKind.PollReadable or IoOperationKind.PollWritable ||
-            (op.Kind == IoOperationKind.ReceiveMultishot && !blocked.HoldsCompletionOf(op.Token)))];
+        List<IoOperation> waits = [.. _registry.InFlight().Where(op => op.HandOffRule switch
+        {
+            HandOffRule.Reissue => true,
+            HandOffRule.ReissueUnlessCompletionPending => !blocked.HoldsCompletionOf(op.Token),
+            _ => false,
+        })];
         foreach (IoOperation wait in waits)
         {
             Submit(wait);
@@ -507,7 +411,7 @@ internal sealed unsafe class IoUringBackend : LoopBackend
 
                 if (token != OperationToken.Wake)
                 {
-                    forward(new ForwardedCompletion(token, cqe.Res, more, received));
+                    forward(new ForwardedCompletion(token, IoResult.FromKernel(cqe.Res), more, received));
                 }
             }
         }

@@ -1,9 +1,11 @@
+using Zokio.Runtime.Io;
+
 namespace Zokio.Runtime.Loops;
 
 /// <summary>
-/// What a loop's backend becomes once the loop has stopped: every operation completes at once with -ECANCELED, so
-/// code that still runs for the loop's connections (a late close, a late send) ends instead of waiting forever or
-/// touching a closed ring.
+/// What a loop's backend becomes once the loop has stopped: every operation completes at once with what
+/// <see cref="IoOperation.ExecuteOnStoppedLoop"/> says (ECANCELED; a close still closes), so code that still runs for
+/// the loop's connections (a late close, a late send) ends instead of waiting forever or touching a closed ring.
 /// </summary>
 internal sealed class ClosedBackend(LoopBackendKind kind) : LoopBackend
 {
@@ -18,14 +20,7 @@ internal sealed class ClosedBackend(LoopBackendKind kind) : LoopBackend
     public override void Submit(IoOperation operation)
     {
         operation.InFlight = false;
-        if (operation.Kind == IoOperationKind.Close)
-        {
-            Native.Interop.Sys.Close(operation.Fd);
-            operation.OnCompleted(0);
-            return;
-        }
-
-        operation.OnCompleted(-Native.Interop.Errno.ECANCELED);
+        operation.Complete(operation.ExecuteOnStoppedLoop());
     }
 
     public override void Cancel(IoOperation operation)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Zokio.Runtime.Diagnostics;
 using Zokio.Runtime.Epoll;
+using Zokio.Runtime.Io;
 using Zokio.Runtime.IoUring;
 
 namespace Zokio.Runtime.Loops;

@@ -1,3 +1,6 @@
+using Zokio.Runtime.Io;
+using Zokio.Runtime.Io.Operations;
+
 namespace Zokio.Runtime.Loops;
 
 /// <summary>
@@ -13,11 +16,11 @@ internal abstract class LoopBackend : IDisposable
     /// <summary>What the kernel granted (setup flags, features), for the start-up log.</summary>
     public abstract string Description { get; }
 
-    /// <summary>Starts an operation. Its <see cref="IoOperation.OnCompleted"/> runs later on the loop thread, or
+    /// <summary>Starts an operation. Its <see cref="IoOperation.Complete"/> runs later on the loop thread, or
     /// before this returns when the backend could finish it at once (epoll).</summary>
     public abstract void Submit(IoOperation operation);
 
-    /// <summary>Asks the kernel to stop an in-flight operation; it then completes with -ECANCELED (or its result, if it won the race).</summary>
+    /// <summary>Asks the kernel to stop an in-flight operation; it then completes with ECANCELED (or its result, if it won the race).</summary>
     public abstract void Cancel(IoOperation operation);
 
     /// <summary>

@@ -39,9 +39,10 @@ internal sealed class LoopHandOff(EventLoop loop, ILogger logger, bool handOffWh
 
     /// <summary>
     /// Called by the stall detector: reports application work that runs past the threshold on a thread the kernel says
-    /// is asleep and, in adaptive mode, starts a successor thread (<paramref name="startSuccessor"/>) for the loop.
+    /// is asleep and, in adaptive mode, starts a successor thread (<paramref name="startSuccessor"/>) for the loop. Time
+    /// the runtime spent in GC pauses (<paramref name="gcPauses"/>) does not count: every managed thread was suspended.
     /// </summary>
-    public void CheckForStall(long nowTicks, long thresholdMs, Action<LoopThread> startSuccessor)
+    public void CheckForStall(long nowTicks, long thresholdMs, GcPauseHistory gcPauses, Action<LoopThread> startSuccessor)
     {
         LoopThread? owner = _owner;
         if (owner is null || !owner.TryGetRunningWork(out long state, out long sequence, out long startedAt))
@@ -49,7 +50,14 @@ internal sealed class LoopHandOff(EventLoop loop, ILogger logger, bool handOffWh
             return;
         }
 
-        if (nowTicks - startedAt < thresholdMs || sequence == owner.LastReportedSequence)
+        long blockedMs = nowTicks - startedAt;
+        if (blockedMs < thresholdMs || sequence == owner.LastReportedSequence)
+        {
+            return;
+        }
+
+        blockedMs -= gcPauses.PausedSince(startedAt);
+        if (blockedMs < thresholdMs)
         {
             return;
         }
@@ -66,8 +74,8 @@ internal sealed class LoopHandOff(EventLoop loop, ILogger logger, bool handOffWh
         string label = loop.DescribeApplicationWork();
         if (!handOffWhenBlocked || _blocked is not null)
         {
-            RuntimeLog.LoopStalled(logger, loop.Index, nowTicks - startedAt, label);
-            ZokioEventSource.Log.LoopStalled(loop.Index, nowTicks - startedAt, label);
+            RuntimeLog.LoopStalled(logger, loop.Index, blockedMs, label);
+            ZokioEventSource.Log.LoopStalled(loop.Index, blockedMs, label);
             return;
         }
 
@@ -77,8 +85,10 @@ internal sealed class LoopHandOff(EventLoop loop, ILogger logger, bool handOffWh
         }
 
         _blocked = owner;
-        RuntimeLog.LoopHandedOff(logger, loop.Index, nowTicks - startedAt, label);
-        ZokioEventSource.Log.LoopHandedOff(loop.Index, nowTicks - startedAt, label);
+        // What the kernel says the thread waits on (a futex: a lock or a Wait; a socket; a disk read), so a route that
+        // only waited for a lock held by a preempted thread is not mistaken for one that blocks.
+        RuntimeLog.LoopHandedOff(logger, loop.Index, blockedMs, label, Native.ThreadState.DescribeWait(owner.KernelThreadId));
+        ZokioEventSource.Log.LoopHandedOff(loop.Index, blockedMs, label);
         Interlocked.Increment(ref loop.Counters.HandOffs);
         try
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Zokio.Runtime.Io;
 
 namespace Zokio.Runtime.Native;
 
@@ -52,27 +53,29 @@ internal static unsafe class SocketCalls
         return Interop.Sys.GetPeerName(fd, address, &length) == 0 ? SocketAddressCodec.Read(new ReadOnlySpan<byte>(address, (int)length)) : null;
     }
 
-    /// <summary>recv(2) with MSG_DONTWAIT: bytes, 0 at end of stream, or -errno.</summary>
-    public static int ReceiveNonBlocking(int fd, nint buffer, int length)
-    {
-        nint result = Interop.Sys.Recv(fd, (byte*)buffer, (nuint)length, Interop.Sys.MSG_DONTWAIT);
-        return result >= 0 ? (int)result : -Marshal.GetLastPInvokeError();
-    }
+    /// <summary>recv(2) with MSG_DONTWAIT: bytes, 0 at end of stream, or the error (EAGAIN when nothing is there).</summary>
+    public static IoResult ReceiveNonBlocking(int fd, nint buffer, int length) =>
+        IoResult.FromSyscall(Interop.Sys.Recv(fd, (byte*)buffer, (nuint)length, Interop.Sys.MSG_DONTWAIT));
 
-    /// <summary>connect(2) on a non-blocking socket: 0, or -errno (-EINPROGRESS while the handshake runs).</summary>
-    public static int ConnectNonBlocking(int fd, EndPoint endPoint)
+    /// <summary>connect(2) on a non-blocking socket: 0, or the error (EINPROGRESS while the handshake runs).</summary>
+    public static IoResult ConnectNonBlocking(int fd, EndPoint endPoint)
     {
         byte* address = stackalloc byte[SocketAddressCodec.MaxSize];
         int length = SocketAddressCodec.Write(endPoint, new Span<byte>(address, SocketAddressCodec.MaxSize));
-        return Interop.Sys.Connect(fd, address, (uint)length) == 0 ? 0 : -Marshal.GetLastPInvokeError();
+        return IoResult.FromSyscall(Interop.Sys.Connect(fd, address, (uint)length));
     }
 
-    /// <summary>SO_ERROR as -errno (0 when none): the outcome of a non-blocking connect.</summary>
-    public static int GetPendingError(int fd)
+    /// <summary>SO_ERROR: 0 when none, else the error a non-blocking connect ended with.</summary>
+    public static IoResult GetPendingError(int fd)
     {
         int error = 0;
         uint length = sizeof(int);
-        return Interop.Sys.GetSockOpt(fd, Interop.Sys.SOL_SOCKET, Interop.Sys.SO_ERROR, &error, &length) == 0 ? -error : -Marshal.GetLastPInvokeError();
+        if (Interop.Sys.GetSockOpt(fd, Interop.Sys.SOL_SOCKET, Interop.Sys.SO_ERROR, &error, &length) != 0)
+        {
+            return IoResult.Failure(Marshal.GetLastPInvokeError());
+        }
+
+        return error == 0 ? IoResult.Success(0) : IoResult.Failure(error);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using Zokio.Runtime.Diagnostics;
+using Zokio.Runtime.Io;
 using Zokio.Runtime.Loops;
 using Zokio.Runtime.Native;
 
@@ -83,18 +84,18 @@ internal sealed class Acceptor
                 return;
             }
 
-            int fd = _listenSocket.AcceptNow(out EndPoint? remote);
-            if (fd >= 0)
+            IoResult accepted = _listenSocket.AcceptNow(out EndPoint? remote);
+            if (accepted.Succeeded)
             {
-                Dispatch(fd, remote);
+                Dispatch(accepted.Value, remote);
                 if (++acceptedSinceWait < MaxAcceptsPerWakeUp)
                 {
                     continue;
                 }
             }
-            else if (-fd != Interop.Errno.EAGAIN)
+            else if (!accepted.WouldBlock)
             {
-                if (!ContinueAfterError(-fd))
+                if (!ContinueAfterError(accepted))
                 {
                     return;
                 }
@@ -103,8 +104,8 @@ internal sealed class Acceptor
             }
 
             acceptedSinceWait = 0;
-            int ready = await _listenSocket.WaitReadableAsync();
-            if (ready < 0 && ready != -Interop.Errno.ECANCELED && !ContinueAfterError(-ready))
+            IoResult ready = await _listenSocket.WaitReadableAsync();
+            if (!ready.Succeeded && !ready.IsCanceled && !ContinueAfterError(ready))
             {
                 return;
             }
@@ -136,9 +137,9 @@ internal sealed class Acceptor
     }
 
     /// <summary>True to accept again at once; false when the loop ends and restarts itself after a back-off.</summary>
-    private bool ContinueAfterError(int errno)
+    private bool ContinueAfterError(IoResult failure)
     {
-        if (errno is Interop.Errno.ECONNABORTED or Interop.Errno.EINTR or Interop.Errno.EPROTO)
+        if (failure.Errno is Interop.Errno.ECONNABORTED or Interop.Errno.EINTR or Interop.Errno.EPROTO)
         {
             // The peer gave up before we took the connection, or a signal: nothing lost, take the next one.
             return true;
@@ -146,8 +147,8 @@ internal sealed class Acceptor
 
         // EMFILE, ENFILE, ENOBUFS, ENOMEM: out of resources. Back off rather than spin, and keep serving.
         Loop.Counters.ConnectionsRejected++;
-        RuntimeLog.AcceptFailed(_listener.Group.Logger, _listener.EndPoint.ToString() ?? "?", (int)ResourceBackoff.TotalMilliseconds, Interop.Errno.ToSocketException(-errno));
-        ZokioEventSource.Log.AcceptFailed(_listener.EndPoint, -errno);
+        RuntimeLog.AcceptFailed(_listener.Group.Logger, _listener.EndPoint.ToString() ?? "?", (int)ResourceBackoff.TotalMilliseconds, failure.ToSocketException());
+        ZokioEventSource.Log.AcceptFailed(_listener.EndPoint, -failure.Errno);
         Loop.Delay(ResourceBackoff).ContinueWith(static (_, state) => ((Acceptor)state!).Start(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return false;
     }

@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using Zokio.Runtime.Io;
+using Zokio.Runtime.Io.Operations;
 using Zokio.Runtime.Loops;
 using Zokio.Runtime.Memory;
 using Zokio.Runtime.Native;
@@ -13,14 +15,14 @@ public sealed partial class LoopSocket
     // Half a block, as Kestrel asks of its pipes: a nearly full block is topped up before a fresh one is taken.
     private const int MinReceiveBufferSize = SlabMemoryPool.BlockSize / 2;
 
-    // POLLRDHUP | POLLHUP in a readiness wait's result: the peer has shut down its sending side.
-    private const int PeerClosedMask = 0x2000 | 0x010;
+    private static readonly IoResult s_wouldBlock = IoResult.Failure(Interop.Errno.EAGAIN);
 
     private readonly InlineCompletion<ReceiveResult> _receiveCompletion = new();
     private MultishotReceive? _multishot;
-    private MemoryHandle _receivePin;
     private ReceiveState _receiveState = ReceiveState.FirstReceive;
-    private int _pendingReceiveError;
+
+    // An error that arrived behind bytes: the bytes are returned first, the error by the next call, as recv(2) does.
+    private IoResult? _pendingReceiveError;
     private bool _canceled;
 
     [Flags]
@@ -48,18 +50,24 @@ public sealed partial class LoopSocket
     /// <summary>
     /// Receives the next bytes into <paramref name="target"/> (advancing it), waiting until some arrive. Bytes and the
     /// peer's FIN that arrived together come back together (<see cref="ReceiveResult.IsEndOfStream"/> with a count);
-    /// an error behind bytes is thrown by the next call. On the loop thread; one call at a time.
+    /// an error behind bytes is thrown by the next call. On the loop thread; one call at a time, always with the same
+    /// target.
     /// </summary>
+    /// <remarks>
+    /// On io_uring one multishot request keeps receiving between calls: bytes that arrive meanwhile are appended to the
+    /// target at once (the loop's shared buffer goes back to the kernel) and counted in the next result. So the target
+    /// must be append-only while receiving goes on, as a <see cref="System.IO.Pipelines.PipeWriter"/> is (its reader
+    /// consumes independently); <see cref="PauseReceiving"/> and <see cref="StopReceivingAsync"/> stop it.
+    /// </remarks>
     /// <exception cref="SocketException">The connection failed (reset, ...), or was shut down or aborted here
     /// (<see cref="SocketError.OperationAborted"/>).</exception>
     public ValueTask<ReceiveResult> ReceiveAsync(IBufferWriter<byte> target)
     {
-        Debug.Assert(Loop.IsOnLoopThread);
+        ThrowIfNotOnLoop();
         ArgumentNullException.ThrowIfNull(target);
-        if (_pendingReceiveError != 0)
+        if (_pendingReceiveError is { } error)
         {
-            int error = _pendingReceiveError;
-            _pendingReceiveError = 0;
+            _pendingReceiveError = null;
             return ValueTask.FromException<ReceiveResult>(ReceiveError(error));
         }
 
@@ -75,7 +83,7 @@ public sealed partial class LoopSocket
     /// </summary>
     public void PauseReceiving()
     {
-        Debug.Assert(Loop.IsOnLoopThread);
+        ThrowIfNotOnLoop();
         if (_multishot is { InFlight: true, CancelRequested: false })
         {
             Loop.IoBackend.Cancel(_multishot);
@@ -88,7 +96,7 @@ public sealed partial class LoopSocket
     /// </summary>
     public async ValueTask StopReceivingAsync()
     {
-        Debug.Assert(Loop.IsOnLoopThread);
+        ThrowIfNotOnLoop();
         if (_multishot is null)
         {
             return;
@@ -112,7 +120,7 @@ public sealed partial class LoopSocket
         while (true)
         {
             Memory<byte> buffer = default;
-            int received = -Interop.Errno.EAGAIN;
+            IoResult received = s_wouldBlock;
             bool readWithoutWaiting = (_receiveState & ReceiveState.ReadAgainNow) != 0;
             if (readWithoutWaiting)
             {
@@ -122,24 +130,24 @@ public sealed partial class LoopSocket
                 received = ReceiveNow(buffer);
             }
 
-            if (received == -Interop.Errno.EAGAIN)
+            if (received.WouldBlock)
             {
                 readWithoutWaiting = false;
                 if (_canceled)
                 {
                     // Nothing wakes a new wait after an abort (an RST shuts nothing down): stop before submitting one.
-                    throw ReceiveError(-Interop.Errno.ECANCELED);
+                    throw ReceiveError(IoResult.Canceled);
                 }
 
-                int ready = await WaitReadableAsync();
-                if (ready < 0)
+                IoResult ready = await WaitReadableAsync();
+                if (!ready.Succeeded)
                 {
                     throw ReceiveError(ready);
                 }
 
                 buffer = target.GetMemory(MinReceiveBufferSize);
                 received = ReceiveNow(buffer);
-                if (received == -Interop.Errno.EAGAIN)
+                if (received.WouldBlock)
                 {
                     // Readiness that was stale (epoll starts every fd as "ready" until a syscall says otherwise) or
                     // spurious: wait again, still without holding a buffer.
@@ -147,30 +155,32 @@ public sealed partial class LoopSocket
                     continue;
                 }
 
-                if (received > 0 && received < buffer.Length && ((_receiveState & ReceiveState.FirstReceive) != 0 || (ready & PeerClosedMask) != 0))
+                if (IsShortRead(received, buffer) && ((_receiveState & ReceiveState.FirstReceive) != 0 || (ready.Value & PollOperation.PeerClosed) != 0))
                 {
                     // The first bytes of a connection, or the peer has shut down: look for the FIN before the caller
                     // sees the bytes. A client that sends a request and then shuts down (SHUT_WR) is gone; a server must
                     // learn that before the request runs, as on .NET's sockets, not halfway through its response. One
                     // recv per connection (the poll's mask can predate the FIN on io_uring).
-                    int more = ReceiveNow(buffer[received..]);
-                    if (more == 0)
+                    int count = received.Value;
+                    IoResult more = ReceiveNow(buffer[count..]);
+                    if (more.IsEndOfStream)
                     {
-                        target.Advance(received);
-                        Loop.Counters.BytesReceived += received;
-                        return new ReceiveResult(received, isEndOfStream: true);
+                        target.Advance(count);
+                        Loop.Counters.BytesReceived += count;
+                        return new ReceiveResult(count, isEndOfStream: true);
                     }
 
-                    if (more < 0 && more != -Interop.Errno.EAGAIN)
+                    if (more.Succeeded)
+                    {
+                        received = IoResult.Success(count + more.Value);
+                    }
+                    else if (!more.WouldBlock)
                     {
                         // A reset (or another error) behind the bytes: the bytes first, the error at the next call, as
                         // recv(2) itself reports them. Taken as "no more bytes", a reset became a FIN on io_uring and an
                         // endless wait on epoll.
                         _pendingReceiveError = more;
-                        more = 0;
                     }
-
-                    received += Math.Max(more, 0);
                 }
 
                 _receiveState &= ~ReceiveState.FirstReceive;
@@ -179,7 +189,7 @@ public sealed partial class LoopSocket
             // After a full buffer more is probably waiting. After the short read that ends a burst, look once more
             // too: if the peer's FIN is already there, the caller then sees it before it acts on the burst's bytes (a
             // large request followed by shutdown(SHUT_WR)), at the cost of one recv per burst.
-            bool again = received == buffer.Length || (readWithoutWaiting && received > 0);
+            bool again = received.Succeeded && (received.Value == buffer.Length || (readWithoutWaiting && received.Value > 0));
             _receiveState = again ? _receiveState | ReceiveState.ReadAgainNow : _receiveState & ~ReceiveState.ReadAgainNow;
             return Completed(target, received);
         }
@@ -191,19 +201,12 @@ public sealed partial class LoopSocket
     {
         if (_canceled)
         {
-            throw ReceiveError(-Interop.Errno.ECANCELED);
+            throw ReceiveError(IoResult.Canceled);
         }
 
         Memory<byte> buffer = target.GetMemory(MinReceiveBufferSize);
-        _receivePin.Dispose();
-        _receivePin = buffer.Pin();
-        _read.Kind = IoOperationKind.Receive;
-        _read.Address = NativeSocketBuffers.AddressOf(_receivePin);
-        _read.Length = buffer.Length;
-        _read.Flags = 0;
-        int received = await _read.SubmitAsync(Loop.IoBackend);
-        _receivePin.Dispose();
-        _receivePin = default;
+        _receive ??= new ReceiveOperation { Fd = Fd };
+        IoResult received = await _receive.ReceiveAsync(buffer, Loop.IoBackend);
         return Completed(target, received);
     }
 
@@ -230,7 +233,7 @@ public sealed partial class LoopSocket
             {
                 if (_canceled)
                 {
-                    throw ReceiveError(-Interop.Errno.ECANCELED);
+                    throw ReceiveError(IoResult.Canceled);
                 }
 
                 _multishot ??= new MultishotReceive { Fd = Fd };
@@ -251,29 +254,34 @@ public sealed partial class LoopSocket
                 continue;
             }
 
-            switch (receive.EndResult)
+            IoResult end = receive.EndResult;
+            if (end.IsEndOfStream)
             {
-                case 0:
-                    // The peer's FIN, with the bytes that came with it: the caller sees the end before it acts on them.
-                    return new ReceiveResult(received, isEndOfStream: true);
-                case -Interop.Errno.ENOBUFS:
-                    // The loop's buffers ran out in a burst: read what is there into the target's own memory, as poll +
-                    // recv does, until drained. A bulk transfer keeps its pace this way instead of paying a readiness
-                    // round trip each time the shared buffers run out.
-                    Loop.Counters.ReceiveBufferShortages++;
-                    _receiveState |= ReceiveState.DrainDirectly;
-                    break;
-                case -Interop.Errno.ECANCELED when receive.CancelRequested && !_canceled:
-                    // Paused for backpressure: the caller has read since. Started again above.
-                    break;
-                case < 0:
-                    if (received > 0)
-                    {
-                        _pendingReceiveError = receive.EndResult;
-                        return new ReceiveResult(received, isEndOfStream: false);
-                    }
+                // The peer's FIN, with the bytes that came with it: the caller sees the end before it acts on them.
+                return new ReceiveResult(received, isEndOfStream: true);
+            }
 
-                    throw ReceiveError(receive.EndResult);
+            if (end.Errno == Interop.Errno.ENOBUFS)
+            {
+                // The loop's buffers ran out in a burst: read what is there into the target's own memory, as poll +
+                // recv does, until drained. A bulk transfer keeps its pace this way instead of paying a readiness
+                // round trip each time the shared buffers run out.
+                Loop.Counters.ReceiveBufferShortages++;
+                _receiveState |= ReceiveState.DrainDirectly;
+            }
+            else if (end.IsCanceled && receive.CancelRequested && !_canceled)
+            {
+                // Paused for backpressure: the caller has read since. Started again above.
+            }
+            else if (!end.Succeeded)
+            {
+                if (received > 0)
+                {
+                    _pendingReceiveError = end;
+                    return new ReceiveResult(received, isEndOfStream: false);
+                }
+
+                throw ReceiveError(end);
             }
 
             // Ended after bytes (the kernel may stop a multishot request at any time), or the cases above: go on.
@@ -291,11 +299,11 @@ public sealed partial class LoopSocket
     private ReceiveResult? ReceiveDirectly(IBufferWriter<byte> target)
     {
         Memory<byte> buffer = target.GetMemory(MinReceiveBufferSize);
-        int received = ReceiveNow(buffer);
-        if (received == -Interop.Errno.EAGAIN || (received > 0 && received < buffer.Length))
+        IoResult received = ReceiveNow(buffer);
+        if (received.WouldBlock || IsShortRead(received, buffer))
         {
             _receiveState &= ~ReceiveState.DrainDirectly;
-            if (received < 0)
+            if (received.WouldBlock)
             {
                 return null;
             }
@@ -305,45 +313,50 @@ public sealed partial class LoopSocket
     }
 
     /// <summary>A recv result as the caller sees it: bytes advanced into the target, end of stream, or a thrown error.</summary>
-    private ReceiveResult Completed(IBufferWriter<byte> target, int received)
+    private ReceiveResult Completed(IBufferWriter<byte> target, IoResult received)
     {
-        if (received < 0)
+        if (!received.Succeeded)
         {
             throw ReceiveError(received);
         }
 
-        if (received == 0)
+        if (received.IsEndOfStream)
         {
             return new ReceiveResult(0, isEndOfStream: true);
         }
 
-        target.Advance(received);
-        Loop.Counters.BytesReceived += received;
-        return new ReceiveResult(received, isEndOfStream: false);
+        int count = received.Value;
+        target.Advance(count);
+        Loop.Counters.BytesReceived += count;
+        return new ReceiveResult(count, isEndOfStream: false);
     }
 
-    private SocketException ReceiveError(int negativeErrno) =>
+    private SocketException ReceiveError(IoResult failure) =>
         // After a shutdown or an abort here the pending operation was canceled on purpose: report that as an abort.
-        _canceled && negativeErrno == -Interop.Errno.ECANCELED
-            ? new SocketException((int)SocketError.OperationAborted)
-            : Interop.Errno.ToSocketException(negativeErrno);
+        _canceled && failure.IsCanceled ? new SocketException((int)SocketError.OperationAborted) : failure.ToSocketException();
 
     /// <summary>
-    /// Receives with a direct non-blocking recv(2) on the loop thread: bytes, 0 at end of stream, or -errno (-EAGAIN
+    /// A stream socket's recv returns less than asked only when it emptied the receive queue (TCP urgent data, which
+    /// HTTP never sends, aside), so a short read says "drained" as surely as EAGAIN.
+    /// </summary>
+    private static bool IsShortRead(IoResult received, Memory<byte> buffer) =>
+        received.Succeeded && received.Value > 0 && received.Value < buffer.Length;
+
+    /// <summary>
+    /// Receives with a direct non-blocking recv(2) on the loop thread: bytes, 0 at end of stream, or the error (EAGAIN
     /// when nothing is there). Right after <see cref="WaitReadableAsync"/> reported data this saves a ring round trip.
     /// </summary>
-    internal int ReceiveNow(Memory<byte> buffer)
+    internal IoResult ReceiveNow(Memory<byte> buffer)
     {
         Debug.Assert(Loop.IsOnLoopThread);
         using MemoryHandle pin = buffer.Pin();
-        int received = SocketCalls.ReceiveNonBlocking(Fd, NativeSocketBuffers.AddressOf(pin), buffer.Length);
-        if (received == -Interop.Errno.EAGAIN || (received > 0 && received < buffer.Length))
+        IoResult received = SocketCalls.ReceiveNonBlocking(Fd, NativeSocketBuffers.AddressOf(pin), buffer.Length);
+        if (received.WouldBlock || IsShortRead(received, buffer))
         {
-            // A stream socket's recv returns less than asked only when it emptied the receive queue (TCP urgent data,
-            // which HTTP never sends, aside), so a short read says "drained" as surely as EAGAIN. Telling epoll now
-            // makes the next wait a real one: without it the wait completed at once on stale readiness, the connection
-            // took a buffer for a recv that found nothing (and held it while idle), and every request paid that extra
-            // recv. Bytes arriving later raise a new edge, which the loop reads in its next epoll_wait, after this call.
+            // A short read says "drained" as surely as EAGAIN (IsShortRead). Telling epoll now makes the next wait a
+            // real one: without it the wait completed at once on stale readiness, the connection took a buffer for a
+            // recv that found nothing (and held it while idle), and every request paid that extra recv. Bytes arriving
+            // later raise a new edge, which the loop reads in its next epoll_wait, after this call.
             Loop.IoBackend.MarkNotReadable(Fd);
         }
 
@@ -351,10 +364,10 @@ public sealed partial class LoopSocket
     }
 
     /// <summary>Completes when the socket is readable or the peer is gone (a poll mask), or with -errno.</summary>
-    internal ValueTask<int> WaitReadableAsync()
+    internal ValueTask<IoResult> WaitReadableAsync()
     {
         Debug.Assert(Loop.IsOnLoopThread);
-        _read.Kind = IoOperationKind.PollReadable;
-        return _read.SubmitAsync(Loop.IoBackend);
+        _readable ??= new PollOperation(writable: false) { Fd = Fd };
+        return _readable.SubmitAsync(Loop.IoBackend);
     }
 }

@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using Zokio.Runtime.Io;
+using Zokio.Runtime.Io.Operations;
 using Zokio.Runtime.Loops;
 using Zokio.Runtime.Native;
 
@@ -22,7 +24,7 @@ public sealed partial class LoopSocket
     /// here (<see cref="SocketError.OperationAborted"/>).</exception>
     public ValueTask<int> SendAsync(ReadOnlySequence<byte> buffers)
     {
-        Debug.Assert(Loop.IsOnLoopThread);
+        ThrowIfNotOnLoop();
         return buffers.IsEmpty ? ValueTask.FromResult(0) : _sendCompletion.Wrap(SendMessageAsync(buffers));
     }
 
@@ -31,19 +33,18 @@ public sealed partial class LoopSocket
     {
         _sendBuffers ??= Loop.RentSocketBuffers();
         _sendBuffers.PrepareSend(buffers);
-        _write.Kind = IoOperationKind.SendMessage;
-        _write.Address = _sendBuffers.MessageAddress;
-        _write.Flags = 0;
-        int sent = await _write.SubmitAsync(Loop.IoBackend);
+        _send ??= new SendMessageOperation { Fd = Fd };
+        IoResult result = await _send.SendAsync(_sendBuffers, Loop.IoBackend);
         ReleaseSendBuffers();
-        if (sent <= 0)
+        if (!result.Succeeded || result.Value == 0)
         {
             // 0 bytes for a non-empty buffer means the socket can take no more: a broken pipe.
-            throw sent == -Interop.Errno.ECANCELED && _canceled
-                ? new SocketException((int)SocketError.OperationAborted)
-                : Interop.Errno.ToSocketException(sent == 0 ? -Interop.Errno.EPIPE : sent);
+            throw result.IsCanceled && _canceled ? new SocketException((int)SocketError.OperationAborted)
+                : result.Succeeded ? IoResult.Failure(Interop.Errno.EPIPE).ToSocketException()
+                : result.ToSocketException();
         }
 
+        int sent = result.Value;
         Loop.Counters.BytesSent += sent;
         return sent;
     }
@@ -55,7 +56,8 @@ public sealed partial class LoopSocket
     /// </summary>
     public unsafe int TrySend(ReadOnlySequence<byte> buffers)
     {
-        Debug.Assert(Loop.IsOnLoopThread && !_write.InFlight);
+        ThrowIfNotOnLoop();
+        Debug.Assert(_send is not { InFlight: true });
         if (_closed || buffers.IsEmpty)
         {
             return 0;

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Zokio.Runtime.Diagnostics;
+using Zokio.Runtime.Io;
+using Zokio.Runtime.Io.Operations;
 using Zokio.Runtime.Loops;
 using Zokio.Runtime.Native;
 
@@ -26,8 +28,13 @@ public sealed partial class LoopSocket : IDisposable
     private static long s_lastId;
 
     private readonly FileDescriptorHandle _handle;
-    private readonly AsyncIoOperation _read = new();
-    private readonly AsyncIoOperation _write = new();
+
+    // One object per kind of request, made on first use (a listening socket only ever waits for readability), each
+    // reused for every submission. At most one read-side and one write-side request is pending at a time.
+    private PollOperation? _readable;
+    private PollOperation? _writable;
+    private ReceiveOperation? _receive;
+    private SendMessageOperation? _send;
     private readonly long _sequence;
     private string? _id;
     private EndPoint? _localEndPoint;
@@ -38,7 +45,6 @@ public sealed partial class LoopSocket : IDisposable
     {
         Loop = loop;
         _handle = handle;
-        _read.Fd = _write.Fd = handle.Fd;
         _localEndPoint = localEndPoint;
         RemoteEndPoint = remoteEndPoint;
         _sequence = Interlocked.Increment(ref s_lastId);
@@ -70,7 +76,18 @@ public sealed partial class LoopSocket : IDisposable
     }
 
     /// <summary>True while an operation of this socket is in the kernel's hands.</summary>
-    internal bool HasPendingOperations => _read.InFlight || _write.InFlight || _multishot is { InFlight: true };
+    internal bool HasPendingOperations =>
+        _readable is { InFlight: true } || _writable is { InFlight: true } || _receive is { InFlight: true } ||
+        _send is { InFlight: true } || _multishot is { InFlight: true };
+
+    private void ThrowIfNotOnLoop()
+    {
+        if (!Loop.IsOnLoopThread)
+        {
+            // Each ring has one submitter: an operation issued from another thread would corrupt the loop's state.
+            throw new InvalidOperationException($"LoopSocket {Id} belongs to event loop {Loop.Index}: call it on that loop's thread (in its accept callback, in code its awaits resumed on, or through loop.Schedule).");
+        }
+    }
 
     /// <summary>Counts the socket as an open connection of its loop and traces it; once, on the loop thread.</summary>
     internal void OnOpened()
@@ -122,17 +139,17 @@ public sealed partial class LoopSocket : IDisposable
         FileDescriptorHandle handle = SocketCalls.Create(family, nonBlocking: true);
         LoopSocket socket = new(loop, handle, remoteEndPoint: endPoint);
         PendingConnect pending = new(socket, endPoint);
-        int result;
+        IoResult result;
         using (cancellationToken.UnsafeRegister(static s => ((PendingConnect)s!).Cancel(), pending))
         {
             result = await loop.InvokeAsync(pending.RunAsync).ConfigureAwait(false);
         }
 
-        if (result < 0)
+        if (!result.Succeeded)
         {
             socket.Dispose();
             cancellationToken.ThrowIfCancellationRequested();
-            throw Interop.Errno.ToSocketException(result);
+            throw result.ToSocketException();
         }
 
         if (loop.Backend != LoopBackendKind.Epoll)
@@ -154,7 +171,7 @@ public sealed partial class LoopSocket : IDisposable
     /// </summary>
     public void Shutdown()
     {
-        Debug.Assert(Loop.IsOnLoopThread);
+        ThrowIfNotOnLoop();
         if (!_closed)
         {
             SocketCalls.TryShutdown(Fd, Interop.Sys.SHUT_RDWR);
@@ -169,7 +186,7 @@ public sealed partial class LoopSocket : IDisposable
     /// </summary>
     public void Abort()
     {
-        Debug.Assert(Loop.IsOnLoopThread);
+        ThrowIfNotOnLoop();
         if (!_closed)
         {
             SocketCalls.TrySetAbortiveClose(Fd);
@@ -184,15 +201,21 @@ public sealed partial class LoopSocket : IDisposable
     /// </summary>
     public void CancelPendingOperations()
     {
-        Debug.Assert(Loop.IsOnLoopThread);
+        ThrowIfNotOnLoop();
         _canceled = true;
         if (_closed)
         {
             return;
         }
 
-        Loop.IoBackend.Cancel(_read);
-        Loop.IoBackend.Cancel(_write);
+        foreach (IoOperation? operation in (ReadOnlySpan<IoOperation?>)[_readable, _writable, _receive, _send])
+        {
+            if (operation is not null)
+            {
+                Loop.IoBackend.Cancel(operation);
+            }
+        }
+
         if (_multishot is { InFlight: true })
         {
             Loop.IoBackend.Cancel(_multishot);
@@ -235,37 +258,38 @@ public sealed partial class LoopSocket : IDisposable
         Loop.IoBackend.ForgetFd(Fd);
         _handle.Dispose();
         ReleaseSendBuffers();
-        _read.Dispose();
-        _write.Dispose();
+        _readable?.Dispose();
+        _writable?.Dispose();
+        _receive?.Dispose();
+        _send?.Dispose();
         _multishot?.Dispose();
     }
 
     /// <summary>
     /// On a listening socket: accepts a pending connection with a direct non-blocking accept4(2) (the socket listens
-    /// non-blocking): its fd, or -errno (-EAGAIN when none is pending; wait with <see cref="WaitReadableAsync"/>). The
-    /// peer address is written to this call's own buffer, so accepts never share one.
+    /// non-blocking): its fd, or the error (EAGAIN when none is pending; wait with <see cref="WaitReadableAsync"/>).
+    /// The peer address is written to this call's own buffer, so accepts never share one.
     /// </summary>
-    internal unsafe int AcceptNow(out EndPoint? remoteEndPoint)
+    internal unsafe IoResult AcceptNow(out EndPoint? remoteEndPoint)
     {
         Debug.Assert(Loop.IsOnLoopThread);
         byte* address = stackalloc byte[SocketAddressCodec.MaxSize];
         uint length = SocketAddressCodec.MaxSize;
         int flags = Interop.Sys.SOCK_CLOEXEC | (Loop.Backend == LoopBackendKind.Epoll ? Interop.Sys.SOCK_NONBLOCK : 0);
-        int fd = Interop.Sys.Accept4(Fd, address, &length, flags);
-        if (fd < 0)
+        IoResult accepted = IoResult.FromSyscall(Interop.Sys.Accept4(Fd, address, &length, flags));
+        if (!accepted.Succeeded)
         {
             remoteEndPoint = null;
-            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-            if (errno == Interop.Errno.EAGAIN)
+            if (accepted.WouldBlock)
             {
                 Loop.IoBackend.MarkNotReadable(Fd);
             }
 
-            return -errno;
+            return accepted;
         }
 
         remoteEndPoint = SocketAddressCodec.Read(new ReadOnlySpan<byte>(address, (int)Math.Min(length, SocketAddressCodec.MaxSize)));
-        return fd;
+        return accepted;
     }
 
     /// <summary>
@@ -277,7 +301,7 @@ public sealed partial class LoopSocket : IDisposable
         private readonly LoopSocket _socket = socket;
         private bool _done;
 
-        public async Task<int> RunAsync()
+        public async Task<IoResult> RunAsync()
         {
             try
             {
@@ -292,19 +316,19 @@ public sealed partial class LoopSocket : IDisposable
         public void Cancel() => _socket.Loop.Schedule(static state =>
         {
             PendingConnect pending = (PendingConnect)state!;
-            if (!pending._done)
+            if (!pending._done && pending._socket._writable is { } wait)
             {
-                pending._socket.Loop.IoBackend.Cancel(pending._socket._write);
+                pending._socket.Loop.IoBackend.Cancel(wait);
             }
         }, this);
     }
 
-    /// <summary>connect(2) on the non-blocking socket, then a wait for writability while the handshake runs: 0, or -errno.</summary>
-    private async ValueTask<int> ConnectNowAsync(EndPoint endPoint)
+    /// <summary>connect(2) on the non-blocking socket, then a wait for writability while the handshake runs: 0, or the error.</summary>
+    private async ValueTask<IoResult> ConnectNowAsync(EndPoint endPoint)
     {
         Debug.Assert(Loop.IsOnLoopThread);
-        int result = SocketCalls.ConnectNonBlocking(Fd, endPoint);
-        if (result != -Interop.Errno.EINPROGRESS)
+        IoResult result = SocketCalls.ConnectNonBlocking(Fd, endPoint);
+        if (result.Errno != Interop.Errno.EINPROGRESS)
         {
             return result;
         }
@@ -312,8 +336,8 @@ public sealed partial class LoopSocket : IDisposable
         // The handshake is under way: the socket is not writable until it ends (epoll must not take it as ready). A
         // wait, which a hand-off can re-issue like any other.
         Loop.IoBackend.MarkNotWritable(Fd);
-        _write.Kind = IoOperationKind.PollWritable;
-        int ready = await _write.SubmitAsync(Loop.IoBackend);
-        return ready < 0 ? ready : SocketCalls.GetPendingError(Fd);
+        _writable ??= new PollOperation(writable: true) { Fd = Fd };
+        IoResult ready = await _writable.SubmitAsync(Loop.IoBackend);
+        return ready.Succeeded ? SocketCalls.GetPendingError(Fd) : ready;
     }
 }

@@ -5,13 +5,15 @@ using Zokio.Runtime.Loops;
 namespace Zokio.Transport.Internal;
 
 /// <summary>
-/// What both factories share: validated options, the transport's logger, and the event loops, started on first use
+/// What both factories share: validated options, the transport's logger, and the event loops: either a group the
+/// caller owns (shared with other users; never stopped here), or one of the factory's own, started on first use
 /// (binding or connecting), once, and stopped on dispose.
 /// </summary>
 internal sealed class LoopGroupHolder : IAsyncDisposable
 {
     private readonly ILoggerFactory _loggerFactory;
     private readonly Lock _lock = new();
+    private readonly bool _ownsGroup = true;
     private EventLoopGroup? _group;
     private bool _disposed;
 
@@ -24,6 +26,15 @@ internal sealed class LoopGroupHolder : IAsyncDisposable
         Options.Validate();
         Logger = loggerFactory.CreateLogger("Zokio.Transport");
         _loggerFactory = loggerFactory;
+    }
+
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    public LoopGroupHolder(EventLoopGroup group, IOptions<ZokioTransportOptions> options, ILoggerFactory loggerFactory)
+        : this(options, loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        _group = group;
+        _ownsGroup = false;
     }
 
     public ZokioTransportOptions Options { get; }
@@ -48,7 +59,7 @@ internal sealed class LoopGroupHolder : IAsyncDisposable
         lock (_lock)
         {
             _disposed = true;
-            group = _group;
+            group = _ownsGroup ? _group : null;
         }
 
         if (group is not null)

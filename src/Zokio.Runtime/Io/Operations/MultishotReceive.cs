@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Runtime.ExceptionServices;
-using System.Threading.Tasks.Sources;
+using Zokio.Runtime.Loops;
+using Zokio.Runtime.Native;
+using static Zokio.Runtime.Native.IoUringConstants;
 
-namespace Zokio.Runtime.Loops;
+namespace Zokio.Runtime.Io.Operations;
 
 /// <summary>
 /// A socket's multishot receive (io_uring, 6.0): one submission that completes once per receive into the ring's
@@ -14,9 +16,8 @@ namespace Zokio.Runtime.Loops;
 /// The owner is woken once per batch of completions (<see cref="Signal"/>, after the backend dispatched them all), so
 /// bytes and the end of stream that arrived together are seen together, as a poll and a recv see them.
 /// </remarks>
-internal sealed class MultishotReceive : IoOperation, IValueTaskSource<int>
+internal sealed unsafe class MultishotReceive : IoOperation
 {
-    private ManualResetValueTaskSourceCore<int> _core;
     private IBufferWriter<byte>? _target;
     private long _received;
     private Exception? _failure;
@@ -26,10 +27,10 @@ internal sealed class MultishotReceive : IoOperation, IValueTaskSource<int>
     public bool Ended { get; private set; }
 
     /// <summary>
-    /// Why it ended: 0 at end of stream; &gt; 0 when the kernel stopped it after delivering bytes (start it again);
-    /// otherwise -errno: -ENOBUFS when the ring ran out of buffers, -ECANCELED when canceled.
+    /// Why it ended: end of stream; a count when the kernel stopped it after delivering bytes (start it again); ENOBUFS
+    /// when the ring ran out of buffers (or has none); ECANCELED when canceled.
     /// </summary>
-    public int EndResult { get; private set; }
+    public IoResult EndResult { get; private set; }
 
     /// <summary>True while the backend has a wake-up of the owner queued for the end of its completion batch.</summary>
     internal bool SignalQueued { get; set; }
@@ -39,22 +40,42 @@ internal sealed class MultishotReceive : IoOperation, IValueTaskSource<int>
     {
         _target = target;
         Ended = false;
-        EndResult = 0;
-        Kind = IoOperationKind.ReceiveMultishot;
+        EndResult = default;
         backend.Submit(this);
     }
 
+    public override byte Opcode => OpRecv;
+
+    /// <summary>io_uring only (<see cref="LoopBackend.SupportsMultishotReceive"/>); never submitted to epoll.</summary>
+    public override EpollWait EpollWait => EpollWait.Readable;
+
+    public override HandOffRule HandOffRule => HandOffRule.ReissueUnlessCompletionPending;
+
+    public override bool NeedsProvidedBuffers => true;
+
+    public override void PrepareSqe(IoUringSqe* sqe)
+    {
+        // No address or length: each receive takes a buffer of the group, and its completion names it.
+        sqe->Opcode = OpRecv;
+        sqe->Flags = SqeBufferSelect;
+        sqe->IoPrio = RecvMultishot;
+        sqe->BufIndex = IoUring.ProvidedBufferRing.GroupId;
+    }
+
+    public override IoResult ExecuteSyscall() =>
+        throw new NotSupportedException("A multishot receive runs on io_uring with provided buffers only.");
+
     /// <summary>Completes once bytes were received or the receive ended (at once if either happened already).</summary>
-    public ValueTask<int> WaitAsync()
+    public ValueTask<IoResult> WaitAsync()
     {
         if (_received > 0 || Ended || _failure is not null)
         {
-            return ValueTask.FromResult(0);
+            return ValueTask.FromResult(default(IoResult));
         }
 
-        _core.Reset();
+        short version = ResetCompletion(runContinuationsAsynchronously: false);
         _awaiting = true;
-        return new ValueTask<int>(this, _core.Version);
+        return new ValueTask<IoResult>(this, version);
     }
 
     /// <summary>The bytes written to the target since the last call; throws what writing to the target threw.</summary>
@@ -107,14 +128,14 @@ internal sealed class MultishotReceive : IoOperation, IValueTaskSource<int>
     }
 
     /// <summary>The last completion: records why it ended and wakes the owner.</summary>
-    public override void OnCompleted(int result)
+    public override void Complete(IoResult result)
     {
         OnEnded(result);
         Signal();
     }
 
     /// <summary>Records the last completion's result, without waking the owner (the backend does so after its batch).</summary>
-    public void OnEnded(int result)
+    public void OnEnded(IoResult result)
     {
         Ended = true;
         EndResult = result;
@@ -127,15 +148,7 @@ internal sealed class MultishotReceive : IoOperation, IValueTaskSource<int>
         if (_awaiting)
         {
             _awaiting = false;
-            _core.SetResult(0);
+            base.Complete(default);
         }
     }
-
-    public int GetResult(short token) => _core.GetResult(token);
-
-    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
-
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        // As AsyncIoOperation: resume right where the completion is dispatched, never through a captured context.
-        _core.OnCompleted(continuation, state, token, flags & ~ValueTaskSourceOnCompletedFlags.UseSchedulingContext);
 }

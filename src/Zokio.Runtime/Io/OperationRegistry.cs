@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace Zokio.Runtime.Loops;
+namespace Zokio.Runtime.Io;
 
 /// <summary>
 /// The operations of one loop by slot, so a completion's token finds its operation with one array read and is checked

@@ -1,4 +1,4 @@
-namespace Zokio.Runtime.Loops;
+namespace Zokio.Runtime.Io;
 
 /// <summary>
 /// What the kernel carries in <c>user_data</c> for one submission: a registry slot in the high 32 bits and the
