@@ -57,7 +57,9 @@ try
 catch (OptionsValidationException)
 {
     // An invalid option (--Zokio:Backend=Foo): the host has logged the message naming the option and its valid values;
-    // an unhandled exception would only print it again with a stack trace.
+    // an unhandled exception would only print it again with a stack trace. The console logger writes from its own
+    // thread: dispose the app so it flushes that line before the process exits (without, the line was lost at times).
+    await app.DisposeAsync();
     return 1;
 }
 
