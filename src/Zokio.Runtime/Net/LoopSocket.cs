@@ -67,7 +67,7 @@ public sealed partial class LoopSocket : IDisposable
 
     internal int Fd => _handle.Fd;
 
-    /// <summary>Sets TCP_NODELAY (Nagle's algorithm off when true); for TCP sockets only.</summary>
+    /// <summary>Gets or sets TCP_NODELAY (Nagle's algorithm off when true); for TCP sockets only.</summary>
     /// <exception cref="SocketException">The kernel refused (not a TCP socket, or closed).</exception>
     public bool NoDelay
     {
