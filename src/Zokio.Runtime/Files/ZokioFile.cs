@@ -126,7 +126,7 @@ public sealed class ZokioFile : IAsyncDisposable
     /// </remarks>
     public ValueTask<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken = default)
     {
-        // Every failure is reported through the returned task, as it was when this was an async method.
+        // Every failure is reported through the returned task; the call itself throws nothing.
         if (offset < 0)
         {
             return ValueTask.FromException<int>(new ArgumentOutOfRangeException(nameof(offset), offset, "The offset must be zero or more."));
@@ -167,7 +167,7 @@ public sealed class ZokioFile : IAsyncDisposable
 
     /// <summary>
     /// Whether reads try the page cache first (preadv2 with RWF_NOWAIT). Cleared for good, for this file, when the
-    /// file, the kernel or the libc refuses the flag; tests clear it to send every read through the ring.
+    /// file, the kernel or the libc refuses the flag; tests and the benchmark clear it to send every read through the ring.
     /// </summary>
     internal bool ReadsWithoutWaiting
     {
@@ -185,7 +185,7 @@ public sealed class ZokioFile : IAsyncDisposable
         }
         catch (EntryPointNotFoundException)
         {
-            // A libc without preadv2 : the ring (or thread pool) reads everything.
+            // A libc without preadv2: the ring (or thread pool) reads everything.
             result = IoResult.Failure(Interop.Errno.ENOSYS);
         }
 
