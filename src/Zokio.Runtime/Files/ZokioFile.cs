@@ -15,8 +15,8 @@ namespace Zokio.Runtime.Files;
 /// <remarks>
 /// Methods may be called from any thread and concurrently. An <c>await</c> started on a loop resumes on that loop.
 /// Dispose the file (which closes it) before the loop's group: once the group has stopped, ring calls (and reads the
-/// page cache cannot serve) fail with <see cref="OperationCanceledException"/>, though disposing still closes the fd. No advisory lock is taken, unlike
-/// <see cref="FileStream"/>'s <see cref="FileShare"/>.
+/// page cache cannot serve) fail with <see cref="OperationCanceledException"/>, though disposing still closes the fd.
+/// No advisory lock is taken, unlike <see cref="FileStream"/>'s <see cref="FileShare"/>.
 /// </remarks>
 public sealed class ZokioFile : IAsyncDisposable
 {
