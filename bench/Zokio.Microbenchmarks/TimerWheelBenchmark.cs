@@ -2,6 +2,7 @@ using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using Zokio.Runtime.Loops;
+using Zokio.Runtime.Time;
 
 namespace Zokio.Microbenchmarks;
 

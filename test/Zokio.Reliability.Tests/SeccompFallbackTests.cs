@@ -14,8 +14,9 @@ public class SeccompFallbackTests
         await using ChildServer server = await ChildServer.StartAsync($"--deny-syscall={syscall}", "--Zokio:Backend=Auto", "--Zokio:LoopCount=2");
         await server.RunAsync(async () =>
         {
-            Assert.Contains(server.Output, line => line.Contains("Zokio is using epoll because io_uring is unavailable", StringComparison.Ordinal) && line.Contains($"{syscall} is blocked by a seccomp filter", StringComparison.Ordinal) && line.Contains("EPERM", StringComparison.Ordinal));
-            Assert.Contains(server.Output, line => line.Contains("Zokio started 2 event loop(s) on Epoll", StringComparison.Ordinal));
+            // The console logger writes from its own thread, so these lines may follow "listening": wait for them.
+            await server.WaitForLineAsync(line => line.Contains("Zokio is using epoll because io_uring is unavailable", StringComparison.Ordinal) && line.Contains($"{syscall} is blocked by a seccomp filter", StringComparison.Ordinal) && line.Contains("EPERM", StringComparison.Ordinal), 0);
+            await server.WaitForLineAsync(line => line.Contains("Zokio started 2 event loop(s) on Epoll", StringComparison.Ordinal), 0);
 
             using CancellationTokenSource timeout = new(ReliabilityHost.Timeout);
             // Several connections, so each loop serves some; several requests each, so each loop iterates.

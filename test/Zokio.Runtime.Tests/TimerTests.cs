@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Zokio.Runtime.Loops;
+using Zokio.Runtime.Time;
 
 namespace Zokio.Runtime.Tests;
 

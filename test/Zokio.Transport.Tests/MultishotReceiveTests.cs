@@ -6,51 +6,21 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Zokio.Runtime.Loops;
+using Zokio.Runtime.Tests;
 
 namespace Zokio.Transport.Tests;
 
 /// <summary>
-/// Receiving with one multishot request into the loop's provided buffers (io_uring), and the paths it falls back on:
-/// a burst that finds no free buffer (ENOBUFS), backpressure that cancels the request and starts it again, and the
-/// poll + recv path (epoll, or <see cref="EventLoopGroupOptions.ReceiveBuffers"/> 0). Whatever the path, every byte
-/// arrives once and in order.
+/// A connection's input pipe on every receive path (multishot into the loop's provided buffers on io_uring, poll + recv
+/// on epoll or with <see cref="EventLoopGroupOptions.ReceiveBuffers"/> 0): backpressure from a slow reader pauses and
+/// resumes receiving, and the peer's FIN comes after its bytes. The receive paths themselves (ENOBUFS included) are
+/// tested on the runtime's <c>LoopSocket</c> (Zokio.Runtime.Tests, MultishotReceiveTests).
 /// </summary>
 public class MultishotReceiveTests : IClassFixture<LeakCheck>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    public static TheoryData<LoopBackendKind, int> Modes => new()
-    {
-        { LoopBackendKind.IoUring, 128 },
-        { LoopBackendKind.IoUring, 1 },
-        { LoopBackendKind.IoUring, 0 },
-        { LoopBackendKind.Epoll, 128 },
-    };
-
-    [Theory, MemberData(nameof(Modes))]
-    public async Task An_upload_arrives_intact_and_in_order(LoopBackendKind backend, int receiveBuffers)
-    {
-        await using ZokioTransportFactory factory = CreateFactory(backend, receiveBuffers, maxReadBufferSize: 1024 * 1024, new PauseCounter());
-        EventLoop loop = factory.Loops.Loops[0];
-        Assert.Equal(backend == LoopBackendKind.IoUring && receiveBuffers > 0, await OnLoopAsync(loop, () => loop.IoBackend.SupportsMultishotReceive));
-
-        await UploadAndCompareAsync(factory, 16 * 1024 * 1024, readSlowly: false);
-
-        long shortages = await OnLoopAsync(loop, () => loop.Counters.ReceiveBufferShortages);
-        if (backend == LoopBackendKind.IoUring && receiveBuffers == 1)
-        {
-            // One buffer cannot hold a burst: the kernel ends the request with ENOBUFS, the connection reads once with
-            // poll + recv and starts it again. Without that path exercised this case proves nothing.
-            Assert.True(shortages > 0, "The single receive buffer never ran out, so the ENOBUFS path was not exercised.");
-        }
-        else if (backend == LoopBackendKind.Epoll || receiveBuffers == 0)
-        {
-            // No multishot receive at all: nothing can run short. (With many buffers a burst still may: not asserted.)
-            Assert.Equal(0, shortages);
-        }
-    }
-
-    [Theory, MemberData(nameof(Modes))]
+    [Theory, MemberData(nameof(ReceiveModes.All), MemberType = typeof(ReceiveModes))]
     public async Task Backpressure_stops_receiving_and_resumes_without_losing_bytes(LoopBackendKind backend, int receiveBuffers)
     {
         PauseCounter pauses = new();
@@ -63,7 +33,7 @@ public class MultishotReceiveTests : IClassFixture<LeakCheck>
         Assert.True(pauses.Count > 0, "The input pipe never paused, so backpressure was not exercised.");
     }
 
-    [Theory, MemberData(nameof(Modes))]
+    [Theory, MemberData(nameof(ReceiveModes.All), MemberType = typeof(ReceiveModes))]
     public async Task Bytes_then_the_peers_FIN_reach_the_application_in_that_order(LoopBackendKind backend, int receiveBuffers)
     {
         await using ZokioTransportFactory factory = CreateFactory(backend, receiveBuffers, maxReadBufferSize: 1024 * 1024, new PauseCounter());
@@ -151,13 +121,6 @@ public class MultishotReceiveTests : IClassFixture<LeakCheck>
             MaxReadBufferSize = maxReadBufferSize,
         };
         return new ZokioTransportFactory(Options.Create(options), LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Debug).AddProvider(pauses)));
-    }
-
-    private static Task<T> OnLoopAsync<T>(EventLoop loop, Func<T> body)
-    {
-        TaskCompletionSource<T> done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        loop.Schedule(_ => done.TrySetResult(body()), null);
-        return done.Task;
     }
 
     /// <summary>Counts the transport's "paused" events (the input pipe over MaxReadBufferSize).</summary>

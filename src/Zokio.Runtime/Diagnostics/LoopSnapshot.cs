@@ -1,3 +1,4 @@
+using Zokio.Runtime.Io;
 using Zokio.Runtime.Loops;
 
 namespace Zokio.Runtime.Diagnostics;

@@ -1,4 +1,5 @@
 using System.Threading.Tasks.Sources;
+using Zokio.Runtime.HandOff;
 using Zokio.Runtime.Loops;
 using Zokio.Runtime.Native;
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Zokio.Runtime.HandOff;
 using Zokio.Runtime.Io;
 using Zokio.Runtime.Io.Operations;
 using Zokio.Runtime.Loops;
@@ -315,37 +316,13 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         }
     }
 
-    /// <summary>
-    /// On a successor's new ring: submits here every readiness wait the loop has in flight (all on the blocked ring).
-    /// A wait consumes nothing, so the copy left on the blocked ring is harmless; the new submission's generation makes
-    /// that copy's completion stale.
-    /// </summary>
-    /// <remarks>
-    /// A multishot receive moves too, unless the blocked ring already holds a completion of it that was never reaped:
-    /// those bytes came first, so the receive stays there until the drain forwards them, in order. One that moves
-    /// consumed nothing since the blocked thread's last reap (with DEFER_TASKRUN the kernel receives for it only
-    /// while that thread is in io_uring_enter), and the drain's cancel stops it before it receives again.
-    /// </remarks>
-    public override void AdoptWaitsFrom(LoopBackend previous)
-    {
-        IoUringBackend blocked = (IoUringBackend)previous;
-        List<IoOperation> waits = [.. _registry.InFlight().Where(op => op.HandOffRule switch
-        {
-            HandOffRule.Reissue => true,
-            HandOffRule.ReissueUnlessCompletionPending => !blocked.HoldsCompletionOf(op.Token),
-            _ => false,
-        })];
-        foreach (IoOperation wait in waits)
-        {
-            Submit(wait);
-        }
-    }
+    public override bool HasRequestsInKernel => _inFlight > 0;
 
     /// <summary>
-    /// True when a completion of <paramref name="token"/> is set aside or still in the CQ. Called by a successor while
-    /// this ring's thread is blocked (it touches the ring only after the take-over), reading without consuming.
+    /// A completion of <paramref name="token"/> set aside or still in the CQ. Called by a successor while this ring's
+    /// thread is blocked (it touches the ring only after the take-over), reading without consuming.
     /// </summary>
-    private bool HoldsCompletionOf(OperationToken token)
+    public override bool HoldsCompletionOf(OperationToken token)
     {
         for (int i = 0; i < _setAsideCount; i++)
         {
@@ -366,57 +343,47 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         return false;
     }
 
-    /// <summary>
-    /// On the old thread of a handed-off loop, once its blocking work has returned: cancels everything its ring still
-    /// holds and forwards every completion (by token, never touching the operations) to the loop's current thread,
-    /// then closes the ring. A forwarded -ECANCELED the owner did not ask for is submitted again there, so sends and
-    /// receives continue on the new ring and this thread never lingers on a peer that does not read.
-    /// </summary>
-    public override void DrainAfterHandOff(Action<ForwardedCompletion> forward)
+    public override void CancelAll() => SubmitCancel(0, AsyncCancelAll | AsyncCancelAny);
+
+    public override bool WaitAndReapDetached(long timeoutNanoseconds, Action<ForwardedCompletion> onCompletion)
     {
-        SubmitCancel(0, AsyncCancelAll | AsyncCancelAny);
-        while (_inFlight > 0)
+        int result = _ring.SubmitAndWait(wait: true, timeoutNanoseconds);
+        if (result == -Interop.Errno.ETIME)
         {
-            int result = _ring.SubmitAndWait(wait: true, timeoutNanoseconds: 1_000_000_000);
-            if (result == -Interop.Errno.ETIME)
+            return false;
+        }
+
+        ThrowIfEnterFailed(result);
+        while (TryTakeCompletion(out IoUringCqe cqe))
+        {
+            OperationToken token = OperationToken.FromValue(cqe.UserData);
+            if (token == OperationToken.None)
             {
-                // Something survived the cancel (a request that was just being issued): cancel again.
-                SubmitCancel(0, AsyncCancelAll | AsyncCancelAny);
                 continue;
             }
 
-            ThrowIfEnterFailed(result);
-            while (TryTakeCompletion(out IoUringCqe cqe))
+            bool more = (cqe.Flags & CqeMore) != 0;
+            if (!more)
             {
-                OperationToken token = OperationToken.FromValue(cqe.UserData);
-                if (token == OperationToken.None)
-                {
-                    continue;
-                }
+                _inFlight--;
+            }
 
-                bool more = (cqe.Flags & CqeMore) != 0;
-                if (!more)
-                {
-                    _inFlight--;
-                }
+            byte[]? received = null;
+            if ((cqe.Flags & CqeBuffer) != 0)
+            {
+                // This ring's buffers end with it: the bytes travel in a copy (a rare path, allowed to allocate).
+                ushort bid = (ushort)(cqe.Flags >> CqeBufferShift);
+                received = cqe.Res > 0 ? _receiveBuffers!.Received(bid, cqe.Res).ToArray() : null;
+                _receiveBuffers!.Recycle(bid);
+            }
 
-                byte[]? received = null;
-                if ((cqe.Flags & CqeBuffer) != 0)
-                {
-                    // This ring's buffers end with it: the bytes travel in a copy (a rare path, allowed to allocate).
-                    ushort bid = (ushort)(cqe.Flags >> CqeBufferShift);
-                    received = cqe.Res > 0 ? _receiveBuffers!.Received(bid, cqe.Res).ToArray() : null;
-                    _receiveBuffers!.Recycle(bid);
-                }
-
-                if (token != OperationToken.Wake)
-                {
-                    forward(new ForwardedCompletion(token, IoResult.FromKernel(cqe.Res), more, received));
-                }
+            if (token != OperationToken.Wake)
+            {
+                onCompletion(new ForwardedCompletion(token, IoResult.FromKernel(cqe.Res), more, received));
             }
         }
 
-        Dispose();
+        return true;
     }
 
     private static void ThrowIfEnterFailed(int result)

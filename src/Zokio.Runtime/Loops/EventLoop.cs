@@ -5,11 +5,14 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Zokio.Runtime.Diagnostics;
 using Zokio.Runtime.Epoll;
+using Zokio.Runtime.HandOff;
 using Zokio.Runtime.Io;
 using Zokio.Runtime.Io.Operations;
 using Zokio.Runtime.IoUring;
 using Zokio.Runtime.Memory;
 using Zokio.Runtime.Native;
+using Zokio.Runtime.Scheduling;
+using Zokio.Runtime.Time;
 
 namespace Zokio.Runtime.Loops;
 
@@ -106,6 +109,9 @@ public sealed partial class EventLoop : PipeScheduler
     internal LoopTaskScheduler LoopScheduler { get; }
 
     internal LoopCounters Counters { get; }
+
+    /// <summary>The loop's operations by token, shared by every backend the loop has had (see <see cref="HandOff.IoMigration"/>).</summary>
+    internal OperationRegistry Operations => _operations;
 
     internal LoopBackend IoBackend => _backend ?? throw new InvalidOperationException($"Event loop {Index} has not started.");
 
@@ -547,7 +553,7 @@ public sealed partial class EventLoop : PipeScheduler
     /// </summary>
     private bool LeaveAfterHandOff(LoopThread self)
     {
-        if (!_handOff.Leave(self, ForwardCompletion))
+        if (!_handOff.Leave(self))
         {
             return false;
         }
@@ -555,43 +561,5 @@ public sealed partial class EventLoop : PipeScheduler
         t_current = null;
         SynchronizationContext.SetSynchronizationContext(null);
         return true;
-    }
-
-    /// <summary>From a drained backend: delivers the completion on the loop's current thread.</summary>
-    private void ForwardCompletion(ForwardedCompletion completion) =>
-        Schedule(static state =>
-        {
-            (EventLoop loop, ForwardedCompletion completion) = ((EventLoop, ForwardedCompletion))state!;
-            loop.CompleteForwarded(completion);
-        }, (this, completion));
-
-    private void CompleteForwarded(ForwardedCompletion completion)
-    {
-        (OperationToken token, IoResult result, bool more, byte[]? received) = completion;
-        if (_operations.Resolve(token) is not { } operation)
-        {
-            // A stale copy of a wait that was re-issued on this thread's backend.
-            return;
-        }
-
-        if (operation is MultishotReceive receive && (more || received is not null))
-        {
-            receive.OnReceived(received);
-            if (more)
-            {
-                receive.Signal();
-                return;
-            }
-        }
-
-        if (result.IsCanceled && !operation.CancelRequested)
-        {
-            // Canceled by the drain, not by its owner: it did nothing, so it continues here.
-            IoBackend.Submit(operation);
-            return;
-        }
-
-        operation.InFlight = false;
-        operation.Complete(result);
     }
 }

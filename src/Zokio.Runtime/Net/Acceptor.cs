@@ -3,6 +3,7 @@ using Zokio.Runtime.Diagnostics;
 using Zokio.Runtime.Io;
 using Zokio.Runtime.Loops;
 using Zokio.Runtime.Native;
+using Zokio.Runtime.Scheduling;
 
 namespace Zokio.Runtime.Net;
 

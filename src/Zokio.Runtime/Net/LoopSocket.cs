@@ -7,6 +7,7 @@ using Zokio.Runtime.Io;
 using Zokio.Runtime.Io.Operations;
 using Zokio.Runtime.Loops;
 using Zokio.Runtime.Native;
+using Zokio.Runtime.Scheduling;
 
 namespace Zokio.Runtime.Net;
 

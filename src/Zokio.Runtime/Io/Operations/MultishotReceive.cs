@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.ExceptionServices;
+using Zokio.Runtime.HandOff;
 using Zokio.Runtime.Loops;
 using Zokio.Runtime.Native;
 using static Zokio.Runtime.Native.IoUringConstants;

@@ -1,3 +1,4 @@
+using Zokio.Runtime.HandOff;
 using Zokio.Runtime.Native;
 using static Zokio.Runtime.Native.IoUringConstants;
 

@@ -13,7 +13,7 @@ internal sealed unsafe class SendMessageOperation : IoOperation
     public override EpollWait EpollWait => EpollWait.Writable;
 
     /// <summary>Sends what <paramref name="buffers"/> describes (prepared, and kept by the caller until completion); on the loop thread.</summary>
-    public ValueTask<IoResult> SendAsync(NativeSocketBuffers buffers, Loops.LoopBackend backend)
+    public ValueTask<IoResult> SendAsync(NativeSocketBuffers buffers, LoopBackend backend)
     {
         _buffers = buffers;
         return SubmitAsync(backend);
