@@ -11,9 +11,11 @@ namespace Zokio.Microbenchmarks;
 /// </summary>
 /// <remarks>
 /// Each invocation reads <see cref="Reads"/> times back to back, each awaited before the next. <c>ZokioFileOnLoop</c>
-/// awaits on the loop thread, where ZokioFile is meant to be used (a handler or spawned work): with io_uring a READ SQE
-/// per call, with epoll a pread on the thread pool completed back on the loop. <c>ZokioFileFromThreadPool</c> awaits
-/// on the thread pool, so each call also hops to the loop and back.
+/// awaits on the loop thread, where ZokioFile is meant to be used (a handler or spawned work): a cached read is one
+/// preadv2(RWF_NOWAIT) there. <c>ZokioFileOnLoopThroughRing</c> is the same with the page-cache attempt switched off, so
+/// every call takes the path of a read that misses the cache: with io_uring a READ SQE, with epoll a pread on the thread
+/// pool completed back on the loop. <c>ZokioFileFromThreadPool</c> awaits on the thread pool (a cached read is served
+/// there; a miss would hop to the loop and back).
 /// </remarks>
 [MemoryDiagnoser]
 public class FileReadBenchmark
@@ -24,6 +26,7 @@ public class FileReadBenchmark
     private SafeFileHandle _handle = null!;
     private EventLoopGroup _group = null!;
     private ZokioFile _file = null!;
+    private ZokioFile _ringFile = null!;
     private byte[] _buffer = null!;
 
     [Params(4096, 1 << 20)]
@@ -45,12 +48,15 @@ public class FileReadBenchmark
         _handle = File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
         _group = EventLoopGroup.Start(new EventLoopGroupOptions { LoopCount = 1, Backend = Backend });
         _file = ZokioFile.OpenAsync(_path, FileMode.Open, FileAccess.Read, _group.Loops[0]).GetAwaiter().GetResult();
+        _ringFile = ZokioFile.OpenAsync(_path, FileMode.Open, FileAccess.Read, _group.Loops[0]).GetAwaiter().GetResult();
+        _ringFile.ReadsWithoutWaiting = false;
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
         _file.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _ringFile.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _group.Dispose();
         _handle.Dispose();
         File.Delete(_path);
@@ -71,6 +77,15 @@ public class FileReadBenchmark
         for (int i = 0; i < Reads; i++)
         {
             await _file.ReadAsync(_buffer, 0);
+        }
+    });
+
+    [Benchmark(OperationsPerInvoke = Reads)]
+    public Task ZokioFileOnLoopThroughRing() => _group.Loops[0].Spawn(async () =>
+    {
+        for (int i = 0; i < Reads; i++)
+        {
+            await _ringFile.ReadAsync(_buffer, 0);
         }
     });
 

@@ -9,20 +9,20 @@ namespace Zokio.Runtime.Files;
 /// <summary>
 /// A file read and written at explicit offsets through an event loop: with io_uring every call is one ring operation
 /// (OPENAT, READ, WRITE, FSYNC, STATX, CLOSE); with epoll, where regular files cannot be waited on, the same calls run
-/// on the thread pool and complete on the loop. Errors are the exceptions <see cref="FileStream"/> throws.
+/// on the thread pool and complete on the loop. A read the page cache can serve is one non-blocking preadv2(2) on the
+/// calling thread instead, on either backend. Errors are the exceptions <see cref="FileStream"/> throws.
 /// </summary>
 /// <remarks>
 /// Methods may be called from any thread and concurrently. An <c>await</c> started on a loop resumes on that loop.
-/// Dispose the file (which closes it) before the loop's group: once the group has stopped, ring calls fail with
-/// <see cref="OperationCanceledException"/>, though disposing still closes the fd. No advisory lock is taken, unlike
-/// <see cref="FileStream"/>'s <see cref="FileShare"/>.
+/// Dispose the file (which closes it) before the loop's group: once the group has stopped, ring calls (and reads the
+/// page cache cannot serve) fail with <see cref="OperationCanceledException"/>, though disposing still closes the fd.
+/// No advisory lock is taken, unlike <see cref="FileStream"/>'s <see cref="FileShare"/>.
 /// </remarks>
 public sealed class ZokioFile : IAsyncDisposable
 {
     // rw-rw-rw- before the umask, as FileStream creates files.
     private const int DefaultCreateMode = 0b110_110_110;
 
-    private static readonly Func<EventLoop, ReadOperation> s_newRead = static loop => new ReadOperation(loop);
     private static readonly Func<EventLoop, WriteOperation> s_newWrite = static loop => new WriteOperation(loop);
     private static readonly Func<EventLoop, StatxOperation> s_newStatx = static loop => new StatxOperation(loop);
     private static readonly Func<EventLoop, FsyncOperation> s_newFsync = static loop => new FsyncOperation(loop);
@@ -32,7 +32,7 @@ public sealed class ZokioFile : IAsyncDisposable
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // One operation of each kind kept for reuse: the common case (one call at a time) allocates nothing.
-    private ReadOperation? _spareRead;
+    private PendingRead? _sparePendingRead;
     private WriteOperation? _spareWrite;
     private StatxOperation? _spareStatx;
     private FsyncOperation? _spareFsync;
@@ -40,6 +40,7 @@ public sealed class ZokioFile : IAsyncDisposable
     // The open file's own reference plus one per call in flight; the fd is closed when it drops to zero.
     private int _references = 1;
     private int _disposed;
+    private bool _readsWithoutWaiting = true;
 
     private ZokioFile(EventLoop loop, string path, FileAccess access, int fd)
     {
@@ -112,32 +113,95 @@ public sealed class ZokioFile : IAsyncDisposable
     /// <param name="buffer">Where the bytes go; it must stay untouched until the call completes.</param>
     /// <param name="offset">The file offset to read from; zero or more.</param>
     /// <param name="cancellationToken">Checked before the read starts; a read in progress runs to its end.</param>
-    /// <returns>The bytes read: fewer than asked near the end of the file, 0 at or past the end.</returns>
+    /// <returns>
+    /// The bytes read: fewer than asked near the end of the file, or when the page cache held only the start of the
+    /// range (the next call reads the rest); 0 at or past the end.
+    /// </returns>
     /// <exception cref="NotSupportedException">The file was opened without read access.</exception>
     /// <exception cref="ObjectDisposedException">The file has been disposed.</exception>
     /// <exception cref="IOException">The read failed; the message has the error's text.</exception>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// What the page cache holds is read at once on the calling thread, with one non-blocking preadv2(RWF_NOWAIT) and
+    /// nothing allocated; only a read that would wait for the disk goes to the ring (or, with epoll, the thread pool).
+    /// </remarks>
+    public ValueTask<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        if ((_access & FileAccess.Read) == 0)
+        // Every failure is reported through the returned task; the call itself throws nothing.
+        if (offset < 0)
         {
-            throw new NotSupportedException($"'{Path}' was opened without read access.");
+            return ValueTask.FromException<int>(new ArgumentOutOfRangeException(nameof(offset), offset, "The offset must be zero or more."));
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        ReadOperation operation = Rent(ref _spareRead, s_newRead);
+        if ((_access & FileAccess.Read) == 0)
+        {
+            return ValueTask.FromException<int>(new NotSupportedException($"'{Path}' was opened without read access."));
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<int>(cancellationToken);
+        }
+
+        if (!TryAddReference())
+        {
+            return ValueTask.FromException<int>(new ObjectDisposedException(GetType().FullName));
+        }
+
+        if (buffer.IsEmpty)
+        {
+            ReleaseReference();
+            return ValueTask.FromResult(0);
+        }
+
+        buffer = buffer[..Math.Min(buffer.Length, FileOperation.MaxTransfer)];
+        if (_readsWithoutWaiting && TryReadCached(buffer.Span, offset) is int read and >= 0)
+        {
+            ReleaseReference();
+            return ValueTask.FromResult(read);
+        }
+
+        // Not cached (or RWF_NOWAIT refused): the reference passes to the pending read, which gives it back.
+        PendingRead pending = Interlocked.Exchange(ref _sparePendingRead, null) ?? new PendingRead(this);
+        return pending.Start(_handle.Fd, buffer, offset);
+    }
+
+    /// <summary>
+    /// Whether reads try the page cache first (preadv2 with RWF_NOWAIT). Cleared for good, for this file, when the
+    /// file, the kernel or the libc refuses the flag; tests and the benchmark clear it to send every read through the ring.
+    /// </summary>
+    internal bool ReadsWithoutWaiting
+    {
+        get => _readsWithoutWaiting;
+        set => _readsWithoutWaiting = value;
+    }
+
+    /// <summary>Reads what the page cache holds at <paramref name="offset"/>: the bytes read, or -1 when the read must wait (or RWF_NOWAIT is refused).</summary>
+    private int TryReadCached(Span<byte> buffer, long offset)
+    {
         IoResult result;
         try
         {
-            result = buffer.IsEmpty ? IoResult.Success(0) : await operation.ReadAsync(_handle.Fd, buffer, offset);
+            result = IoResult.FromSyscall(Interop.Sys.PReadNoWait(_handle.Fd, buffer, offset));
         }
-        finally
+        catch (EntryPointNotFoundException)
         {
-            Return(ref _spareRead, operation);
+            // A libc without preadv2: the ring (or thread pool) reads everything.
+            result = IoResult.Failure(Interop.Errno.ENOSYS);
         }
 
-        return result.Succeeded ? result.Value : throw FileErrors.ForOperation(result.Errno, Path);
+        if (result.Succeeded)
+        {
+            return result.Value;
+        }
+
+        if (result.Errno is Interop.Errno.EOPNOTSUPP or Interop.Errno.ENOSYS)
+        {
+            // procfs and sysfs files, kernels before 4.14: asking again would fail the same way.
+            _readsWithoutWaiting = false;
+        }
+
+        // EAGAIN (not cached) and any error: the blocking read gives the answer, and the error if it is one.
+        return -1;
     }
 
     /// <summary>Writes all of <paramref name="buffer"/> at <paramref name="offset"/>, extending the file if needed.</summary>
@@ -244,17 +308,26 @@ public sealed class ZokioFile : IAsyncDisposable
     private T Rent<T>(ref T? spare, Func<EventLoop, T> create)
         where T : FileOperation
     {
+        ObjectDisposedException.ThrowIf(!TryAddReference(), this);
+        return Interlocked.Exchange(ref spare, null) ?? create(Loop);
+    }
+
+    /// <summary>Takes a reference for one call; false once the file is disposed.</summary>
+    private bool TryAddReference()
+    {
         while (true)
         {
             int references = Volatile.Read(ref _references);
-            ObjectDisposedException.ThrowIf(references == 0 || Volatile.Read(ref _disposed) != 0, this);
+            if (references == 0 || Volatile.Read(ref _disposed) != 0)
+            {
+                return false;
+            }
+
             if (Interlocked.CompareExchange(ref _references, references + 1, references) == references)
             {
-                break;
+                return true;
             }
         }
-
-        return Interlocked.Exchange(ref spare, null) ?? create(Loop);
     }
 
     /// <summary>Gives back a finished call's operation and reference.</summary>
@@ -269,7 +342,24 @@ public sealed class ZokioFile : IAsyncDisposable
         ReleaseReference();
     }
 
-    private void ReleaseReference()
+    /// <summary>
+    /// Keeps a pending read whose caller has its result for the next read. Its reference went back when the read
+    /// completed, so the file may have closed since: then it is disposed here, or by the close, whichever takes it.
+    /// </summary>
+    internal void ReturnPendingRead(PendingRead read)
+    {
+        if (Interlocked.CompareExchange(ref _sparePendingRead, read, null) is not null)
+        {
+            read.Dispose();
+        }
+        else if (Volatile.Read(ref _references) == 0)
+        {
+            Interlocked.Exchange(ref _sparePendingRead, null)?.Dispose();
+        }
+    }
+
+    /// <summary>Gives back one call's reference (or the open file's own); the last one closes the fd.</summary>
+    internal void ReleaseReference()
     {
         if (Interlocked.Decrement(ref _references) == 0)
         {
@@ -280,7 +370,7 @@ public sealed class ZokioFile : IAsyncDisposable
     /// <summary>Runs once nothing else uses the fd: no call can start any more, so the spares are this method's alone.</summary>
     private async Task CloseAsync()
     {
-        _spareRead?.Dispose();
+        Interlocked.Exchange(ref _sparePendingRead, null)?.Dispose();
         _spareWrite?.Dispose();
         _spareStatx?.Dispose();
         _spareFsync?.Dispose();
