@@ -12,13 +12,7 @@ public sealed class ZokioFileTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     /// <summary>Every backend, with reads trying the page cache first (as files do) and with every read on the ring (or thread pool).</summary>
-    public static TheoryData<LoopBackendKind, bool> BackendsAndReadPaths => new()
-    {
-        { LoopBackendKind.IoUring, true },
-        { LoopBackendKind.IoUring, false },
-        { LoopBackendKind.Epoll, true },
-        { LoopBackendKind.Epoll, false },
-    };
+    public static TheoryData<LoopBackendKind, bool> BackendsAndReadPaths => Backends.With(true, false);
 
     [Theory, MemberData(nameof(BackendsAndReadPaths))]
     public async Task Writes_and_reads_at_offsets_with_short_reads_at_the_end_and_zero_past_it(LoopBackendKind backend, bool cacheFirst)
