@@ -57,10 +57,9 @@ public class DashboardTests
         // Closes the never-ending stream at the end instead of draining it for ResponseDrainTimeout (2 s).
         using HttpClient client = new(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = host.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         using CancellationTokenSource timeout = new(TestHost.Timeout);
-        using HttpResponseMessage response = await client.GetAsync("/zokio/events", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        await using Stream stream = await response.Content.ReadAsStreamAsync(timeout.Token);
-        await using IAsyncEnumerator<SseItem<string>> events = SseParser.Create(stream).EnumerateAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        await using EventStream stream = await EventStream.OpenAsync(client, timeout.Token);
+        Assert.Equal("text/event-stream", stream.Response.Content.Headers.ContentType?.MediaType);
+        IAsyncEnumerator<SseItem<string>> events = stream.Events;
 
         Assert.True(await events.MoveNextAsync());
         Assert.Equal("history", events.Current.EventType);
@@ -156,9 +155,8 @@ public class DashboardTests
         Assert.Equal([0, 1], snapshot.Loops.Select(l => l.Index));
 
         // Another page watching: this one then carries the samples kept so far, rates and requests included.
-        using HttpResponseMessage response = await client.GetAsync("/zokio/events", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-        await using Stream stream = await response.Content.ReadAsStreamAsync(timeout.Token);
-        await using IAsyncEnumerator<SseItem<string>> events = SseParser.Create(stream).EnumerateAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        await using EventStream stream = await EventStream.OpenAsync(client, timeout.Token);
+        IAsyncEnumerator<SseItem<string>> events = stream.Events;
         Assert.True(await events.MoveNextAsync());
         await NextSampleAsync(events);
         await NextSampleAsync(events);
@@ -180,9 +178,8 @@ public class DashboardTests
         await using TestHost host = await StartAsync(backend);
         using HttpClient client = new(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = host.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         using CancellationTokenSource timeout = new(TestHost.Timeout);
-        using HttpResponseMessage response = await client.GetAsync("/zokio/events", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-        await using Stream stream = await response.Content.ReadAsStreamAsync(timeout.Token);
-        await using IAsyncEnumerator<SseItem<string>> events = SseParser.Create(stream).EnumerateAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        await using EventStream stream = await EventStream.OpenAsync(client, timeout.Token);
+        IAsyncEnumerator<SseItem<string>> events = stream.Events;
         Assert.True(await events.MoveNextAsync());
         Assert.Null((await NextSampleAsync(events)).Requests);
 
@@ -242,9 +239,8 @@ public class DashboardTests
         using HttpClient client = new(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = watched.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         using HttpClient otherClient = new() { BaseAddress = other.BaseAddress, Timeout = TestHost.Timeout };
         using CancellationTokenSource timeout = new(TestHost.Timeout);
-        using HttpResponseMessage response = await client.GetAsync("/zokio/events", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-        await using Stream stream = await response.Content.ReadAsStreamAsync(timeout.Token);
-        await using IAsyncEnumerator<SseItem<string>> events = SseParser.Create(stream).EnumerateAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        await using EventStream stream = await EventStream.OpenAsync(client, timeout.Token);
+        IAsyncEnumerator<SseItem<string>> events = stream.Events;
         Assert.True(await events.MoveNextAsync());
         await NextSampleAsync(events);
 
@@ -289,9 +285,8 @@ public class DashboardTests
         await using TestHost host = await TestHost.StartAsync(app);
         using HttpClient client = new(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = host.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         using CancellationTokenSource timeout = new(TestHost.Timeout);
-        using HttpResponseMessage response = await client.GetAsync("/zokio/events", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-        await using Stream stream = await response.Content.ReadAsStreamAsync(timeout.Token);
-        await using IAsyncEnumerator<SseItem<string>> events = SseParser.Create(stream).EnumerateAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        await using EventStream stream = await EventStream.OpenAsync(client, timeout.Token);
+        IAsyncEnumerator<SseItem<string>> events = stream.Events;
         Assert.True(await events.MoveNextAsync());
         await NextSampleAsync(events);
 
@@ -358,5 +353,27 @@ public class DashboardTests
         Assert.True(await events.MoveNextAsync(), "the event stream ended");
         Assert.Equal("sample", events.Current.EventType);
         return JsonSerializer.Deserialize<DashboardSnapshot>(events.Current.Data, s_json)!;
+    }
+
+    /// <summary>The dashboard's event stream, open; disposing it closes the stream.</summary>
+    private sealed class EventStream(HttpResponseMessage response, Stream body, IAsyncEnumerator<SseItem<string>> events) : IAsyncDisposable
+    {
+        public HttpResponseMessage Response { get; } = response;
+
+        public IAsyncEnumerator<SseItem<string>> Events { get; } = events;
+
+        public static async Task<EventStream> OpenAsync(HttpClient client, CancellationToken cancellationToken)
+        {
+            HttpResponseMessage response = await client.GetAsync("/zokio/events", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            Stream body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            return new EventStream(response, body, SseParser.Create(body).EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Events.DisposeAsync();
+            await body.DisposeAsync();
+            Response.Dispose();
+        }
     }
 }
