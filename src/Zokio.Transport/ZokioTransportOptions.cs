@@ -1,4 +1,5 @@
 using Zokio.Runtime.Loops;
+using Zokio.Runtime.Net;
 
 namespace Zokio.Transport;
 
@@ -65,10 +66,8 @@ public class ZokioTransportOptions : EventLoopGroupOptions
     public override void Validate(string prefix = "")
     {
         base.Validate(prefix);
-        if (Backlog < 1 || Backlog > 65535)
-        {
-            throw new ArgumentOutOfRangeException(nameof(Backlog), Backlog, $"{prefix}{nameof(Backlog)} must be between 1 and 65535; got {Backlog}.");
-        }
+        // The listener's own rule, named with this prefix.
+        new LoopListenerOptions { Backlog = Backlog }.Validate(prefix);
 
         if (MaxReadBufferSize < 0)
         {
