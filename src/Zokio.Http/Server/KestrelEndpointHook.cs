@@ -40,7 +40,17 @@ internal sealed class KestrelEndpointHook(IOptions<ZokioOptions> zokio, IService
 
     public void PostConfigure(string? name, KestrelServerOptions options)
     {
-        ZokioOptions settings = zokio.Value;
+        ZokioOptions settings;
+        try
+        {
+            settings = zokio.Value;
+        }
+        catch (OptionsValidationException)
+        {
+            // The host's start fails with this message (options are validated on start); Kestrel need not fail first.
+            return;
+        }
+
         if (!settings.Enabled || settings.Server != ZokioServerKind.Zokio)
         {
             return;

@@ -8,9 +8,9 @@ using Microsoft.Extensions.Options;
 namespace Zokio.Http.Server;
 
 /// <summary>
-/// Registers Zokio's server: the app's <see cref="IServer"/> (Kestrel's registration) is wrapped so that it resolves to
-/// a <see cref="ZokioServer"/> around Kestrel when <c>Zokio:Server=Zokio</c>, and to Kestrel itself otherwise. The choice
-/// is made when the server is resolved, after configuration is read, so it needs no code in the app.
+/// Registers Zokio's server: the app's <see cref="IServer"/> (Kestrel's registration) is wrapped in a
+/// <see cref="ZokioServer"/>, which serves HTTP/1.1 itself when <c>Zokio:Server=Zokio</c> and is Kestrel alone
+/// otherwise. The choice is made at start, from the configuration, so it needs no code in the app.
 /// </summary>
 internal static class ServerRegistration
 {
@@ -35,14 +35,10 @@ internal static class ServerRegistration
         }
 
         ServiceDescriptor kestrel = services[index];
-        services[index] = ServiceDescriptor.Singleton<IServer>(provider =>
-        {
-            IServer inner = Create(provider, kestrel);
-            ZokioOptions options = provider.GetRequiredService<IOptions<ZokioOptions>>().Value;
-            return options.Enabled && options.Server == ZokioServerKind.Zokio
-                ? new ZokioServer(inner, provider.GetRequiredService<Http1Server>())
-                : inner;
-        });
+        // The server is resolved when the app is built (WebApplication reads its features), before the options are
+        // validated at start: ZokioServer reads them only when it starts.
+        services[index] = ServiceDescriptor.Singleton<IServer>(provider => new ZokioServer(
+            Create(provider, kestrel), provider.GetRequiredService<Http1Server>(), provider.GetRequiredService<IOptions<ZokioOptions>>()));
     }
 
     private static IServer Create(IServiceProvider provider, ServiceDescriptor descriptor) =>

@@ -1,14 +1,16 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 
 namespace Zokio.Http.Server;
 
 /// <summary>
-/// The app's <see cref="IServer"/> when <c>Zokio:Server=Zokio</c>: Zokio's HTTP/1.1 server, with Kestrel (on Zokio's
-/// transport) inside it for the endpoints and protocols Zokio does not serve itself. Both run the same application;
-/// Kestrel binds every endpoint and hands Zokio the connections it serves (<see cref="KestrelEndpointHook"/>).
+/// The app's <see cref="IServer"/> with Zokio: with <c>Zokio:Server=Zokio</c>, Zokio's HTTP/1.1 server, with Kestrel
+/// (on Zokio's transport) inside it for the endpoints and protocols Zokio does not serve itself; otherwise Kestrel
+/// alone. Both run the same application; Kestrel binds every endpoint and hands Zokio the connections it serves
+/// (<see cref="KestrelEndpointHook"/>).
 /// </summary>
-internal sealed class ZokioServer(IServer kestrel, Http1Server http1) : IServer
+internal sealed class ZokioServer(IServer kestrel, Http1Server http1, IOptions<ZokioOptions> options) : IServer
 {
     /// <summary>Kestrel's features: the bound addresses (<c>IServerAddressesFeature</c>) are the app's.</summary>
     public IFeatureCollection Features => kestrel.Features;
@@ -19,7 +21,12 @@ internal sealed class ZokioServer(IServer kestrel, Http1Server http1) : IServer
     public Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
         where TContext : notnull
     {
-        http1.Start(application);
+        ZokioOptions settings = options.Value;
+        if (settings.Enabled && settings.Server == ZokioServerKind.Zokio)
+        {
+            http1.Start(application);
+        }
+
         return kestrel.StartAsync(application, cancellationToken);
     }
 
