@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -180,6 +181,7 @@ internal abstract partial class Http1Connection : IHttpResponseFeature, IHttpRes
     /// head into the output (not flushed). <paramref name="appCompleted"/>: nothing more will be written, so a response
     /// without Content-Length gets one (the bytes buffered so far) instead of chunked framing.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     internal async ValueTask StartResponseAsync(bool appCompleted)
     {
         if (_hasStarted)
@@ -309,6 +311,7 @@ internal abstract partial class Http1Connection : IHttpResponseFeature, IHttpRes
     /// Ends the response after the application returned (or threw): starts it if needed, ends its body, and says
     /// whether the connection can carry another request.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> FinishResponseAsync(Exception? error)
     {
         if (_upgraded)
@@ -365,6 +368,7 @@ internal abstract partial class Http1Connection : IHttpResponseFeature, IHttpRes
         ServerLog.ApplicationError(_server.Logger, _connection.ConnectionId, ((IHttpRequestIdentifierFeature)this).TraceIdentifier, error);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FireOnCompletedAsync()
     {
         while (_onCompleted.TryPop(out KeyValuePair<Func<object, Task>, object> callback))

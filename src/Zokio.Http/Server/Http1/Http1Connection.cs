@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
@@ -106,6 +107,7 @@ internal abstract partial class Http1Connection
     /// Reads and parses the next request head. False when the connection is to end: the peer closed between requests,
     /// a timeout, a graceful shutdown, or a rejected head (answered here).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadRequestHeadAsync()
     {
         _parser.Reset();
@@ -182,6 +184,7 @@ internal abstract partial class Http1Connection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> OnHeadTimeoutAsync()
     {
         _timedOut = false;
@@ -196,6 +199,7 @@ internal abstract partial class Http1Connection
     }
 
     /// <summary>Runs one request whose head is parsed; true when the connection goes on to the next.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ProcessRequestAsync()
     {
         Exception? error = null;
@@ -232,6 +236,7 @@ internal abstract partial class Http1Connection
     protected abstract void DisposeContext(Exception? error);
 
     /// <summary>Answers a refused request as Kestrel does (status, no body, <c>Connection: close</c>) and ends the connection.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask RejectAsync(RequestRejectionReason reason)
     {
         ServerLog.BadRequest(_server.Logger, _connection.ConnectionId, reason);
@@ -249,6 +254,7 @@ internal abstract partial class Http1Connection
     }
 
     /// <summary>Sends what responses left in the output; notes a closed peer so no more is written.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     internal async ValueTask FlushPendingOutputAsync()
     {
         if (!_outputPending || _outputClosed)
@@ -282,6 +288,7 @@ internal abstract partial class Http1Connection
         set => _outputClosed = value;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask CloseAsync()
     {
         try

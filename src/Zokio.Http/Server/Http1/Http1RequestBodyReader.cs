@@ -134,6 +134,7 @@ internal sealed class Http1RequestBodyReader(Http1Connection connection) : PipeR
     /// Reads what the application left of the body, so the next request starts after it. False when the body is bad
     /// (or the client gave up on it), and the connection must end.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> ConsumeRestAsync()
     {
         if (!_started && _framing.ExpectContinue && !_complete)
