@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Zokio.Runtime.Loops;
 
 namespace Zokio.Http.Tests.Server;
@@ -56,7 +57,37 @@ public sealed class ServerTimeoutTests
         Assert.Equal("", await ReadToEndAsync(client));
     }
 
-    private static async Task<TestHost> StartAsync(string server)
+    [Theory, MemberData(nameof(Servers))]
+    public async Task A_request_body_slower_than_MinRequestBodyDataRate_gets_408(string server)
+    {
+        await using TestHost host = await StartAsync(server, kestrel => kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(100, TimeSpan.FromSeconds(2)));
+        using Socket client = await ConnectAsync(host);
+
+        // Five bytes of a hundred, then nothing: the app waits in its body read.
+        await client.SendAsync("POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhello"u8.ToArray());
+        string response = await ReadToEndAsync(client, TimeSpan.FromSeconds(4));
+
+        Assert.StartsWith("HTTP/1.1 408 Request Timeout\r\n", response);
+    }
+
+    [Theory, MemberData(nameof(Servers))]
+    public async Task A_client_reading_slower_than_MinResponseDataRate_is_cut_off(string server)
+    {
+        await using TestHost host = await StartAsync(server, kestrel => kestrel.Limits.MinResponseDataRate = new MinDataRate(1024 * 1024, TimeSpan.FromSeconds(2)));
+        using Socket client = await ConnectAsync(host);
+        client.ReceiveBufferSize = 4096;
+
+        await client.SendAsync("GET /large HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
+        // Not reading: the server's sends back up, and after the grace period the rate is far below a megabyte a second.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        int received = (await ReadToEndAsync(client, TimeSpan.FromSeconds(10))).Length;
+
+        Assert.True(received < LargeResponse, $"{received} of {LargeResponse} bytes arrived: the response was not cut off.");
+    }
+
+    private const int LargeResponse = 64 * 1024 * 1024;
+
+    private static async Task<TestHost> StartAsync(string server, Action<KestrelServerOptions>? limits = null)
     {
         WebApplicationBuilder builder = server switch
         {
@@ -68,12 +99,30 @@ public sealed class ServerTimeoutTests
         {
             kestrel.Limits.KeepAliveTimeout = Limit;
             kestrel.Limits.RequestHeadersTimeout = Limit;
+            limits?.Invoke(kestrel);
         });
         WebApplication app = builder.Build();
-        app.Run(context =>
+        app.Run(async context =>
         {
-            context.Response.ContentLength = 2;
-            return context.Response.WriteAsync("ok");
+            switch (context.Request.Path.Value)
+            {
+                case "/read":
+                    await context.Request.Body.CopyToAsync(Stream.Null);
+                    break;
+                case "/large":
+                    context.Response.ContentLength = LargeResponse;
+                    var chunk = new byte[64 * 1024];
+                    for (int sent = 0; sent < LargeResponse; sent += chunk.Length)
+                    {
+                        await context.Response.Body.WriteAsync(chunk);
+                    }
+
+                    break;
+                default:
+                    context.Response.ContentLength = 2;
+                    await context.Response.WriteAsync("ok");
+                    break;
+            }
         });
         return await TestHost.StartAsync(app);
     }
@@ -89,9 +138,9 @@ public sealed class ServerTimeoutTests
     /// Everything the server sends until it closes, which it must do within the limit, plus the heartbeat's second, plus
     /// slack for a loaded machine.
     /// </summary>
-    private static async Task<string> ReadToEndAsync(Socket client)
+    private static async Task<string> ReadToEndAsync(Socket client, TimeSpan? limit = null)
     {
-        using var deadline = new CancellationTokenSource(Limit + TimeSpan.FromSeconds(2) + TimeSpan.FromSeconds(5));
+        using var deadline = new CancellationTokenSource((limit ?? Limit) + TimeSpan.FromSeconds(2) + TimeSpan.FromSeconds(5));
         var received = new MemoryStream();
         var buffer = new byte[4096];
         while (true)

@@ -107,6 +107,9 @@ internal abstract partial class Http1Connection :
         _allowSynchronousIO = _server.AllowSynchronousIO;
         _minRequestBodyDataRate = _server.KestrelLimits.MinRequestBodyDataRate;
         _minResponseDataRate = _server.KestrelLimits.MinResponseDataRate;
+        RequestBodyRate.Reset();
+        ResponseRate.Reset();
+        RequestBodyTooSlow = false;
         _requestBodyStream = _ownRequestBodyStream;
         ResetResponse();
         _requestCount++;
@@ -371,7 +374,7 @@ internal abstract partial class Http1Connection :
 
     internal void BeginTrailers() => _inTrailers = true;
 
-    // Data rates (Kestrel's features): the values are kept for the application; see the README for their enforcement.
+    // Data rates (Kestrel's features), enforced by the heartbeat (CheckTimeouts).
 
     MinDataRate? IHttpMinRequestBodyDataRateFeature.MinDataRate { get => _minRequestBodyDataRate; set => _minRequestBodyDataRate = value; }
 
