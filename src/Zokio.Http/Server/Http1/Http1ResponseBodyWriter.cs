@@ -97,6 +97,13 @@ internal sealed class Http1ResponseBodyWriter(Http1Connection connection) : Pipe
 
     public override Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
 
+    /// <summary>True: serializers (System.Text.Json) ask how much is buffered to decide when to flush.</summary>
+    public override bool CanGetUnflushedBytes => true;
+
+    /// <summary>The bytes written and not yet flushed: buffered before the head, or waiting in the connection's output.</summary>
+    public override long UnflushedBytes =>
+        _state == State.NotStarted ? _buffered : connection.Output.CanGetUnflushedBytes ? connection.Output.UnflushedBytes : 0;
+
     public override void Advance(int bytes)
     {
         ThrowIfCompleted();
