@@ -27,6 +27,21 @@ public static class ServerKinds
 
     public static TheoryData<ServerKind> All => new(Kinds);
 
+    /// <summary>Every server kind with each of <paramref name="values"/>: a theory's other parameter, on every server.</summary>
+    public static TheoryData<ServerKind, T> With<T>(params T[] values)
+    {
+        TheoryData<ServerKind, T> data = new();
+        foreach (T value in values)
+        {
+            foreach (ServerKind kind in Kinds)
+            {
+                data.Add(kind, value);
+            }
+        }
+
+        return data;
+    }
+
     /// <summary>The command line that selects <paramref name="kind"/>.</summary>
     public static string[] Arguments(ServerKind kind) => kind switch
     {
