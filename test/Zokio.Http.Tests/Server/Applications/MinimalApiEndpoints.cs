@@ -24,6 +24,16 @@ internal static class MinimalApiEndpoints
 
     public record NewItem(string Name, int Quantity);
 
+    /// <summary>Holds the streamed response after its first chunk until the client says it has that chunk.</summary>
+    public sealed class StreamGate
+    {
+        private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Opened => _opened.Task;
+
+        public void Open() => _opened.TrySetResult();
+    }
+
     /// <summary>Byte <paramref name="index"/> of the large response: varies so a misplaced block shows.</summary>
     public static byte LargeByte(int index) => (byte)(index % 251);
 
@@ -52,15 +62,21 @@ internal static class MinimalApiEndpoints
             context.Response.Headers.Append("X-Multi", new[] { "one", "two" });
             return Results.Text($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}");
         });
-        api.MapGet("/chunked", async (HttpContext context) =>
+        api.MapGet("/chunked", async (HttpContext context, StreamGate gate) =>
         {
             context.Response.ContentType = "text/plain";
             for (int i = 0; i < ChunkCount; i++)
             {
                 await context.Response.WriteAsync($"chunk {i}\n", context.RequestAborted);
                 await context.Response.Body.FlushAsync(context.RequestAborted);
+                if (i == 0)
+                {
+                    // The rest waits until the client has received the first chunk: a flush must send.
+                    await gate.Opened.WaitAsync(context.RequestAborted);
+                }
             }
         });
+        api.MapPost("/chunked/open", (StreamGate gate) => gate.Open());
         api.MapGet("/large", async (HttpContext context) =>
         {
             context.Response.ContentType = "application/octet-stream";

@@ -56,6 +56,7 @@ public class StaticFileTests
     {
         await using TestApplication app = await TestApplication.StartAsync(kind);
         using HttpClient client = MinimalApiTests.OneConnection(app);
+        string connection = await client.GetStringAsync("/api/connection");
         using HttpResponseMessage first = await client.GetAsync("/css/site.css");
         EntityTagHeaderValue etag = first.Headers.ETag ?? throw new Xunit.Sdk.XunitException("no ETag");
         Assert.NotNull(first.Content.Headers.LastModified);
@@ -68,13 +69,15 @@ public class StaticFileTests
         Assert.Equal(etag, notModified.Headers.ETag);
         Assert.Empty(await notModified.Content.ReadAsByteArrayAsync());
         Assert.Equal(WebRoot.Css, await client.GetStringAsync("/css/site.css"));
+        Assert.Equal(connection, await client.GetStringAsync("/api/connection"));
     }
 
     [Theory, MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
-    public async Task HEAD_of_a_file_has_its_length_and_no_body(ServerKind kind)
+    public async Task HEAD_of_a_file_has_its_length_and_no_body_and_the_connection_stays_usable(ServerKind kind)
     {
         await using TestApplication app = await TestApplication.StartAsync(kind);
         using HttpClient client = MinimalApiTests.OneConnection(app);
+        string connection = await client.GetStringAsync("/api/connection");
 
         using HttpResponseMessage head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/blob.bin"));
 
@@ -83,5 +86,6 @@ public class StaticFileTests
         Assert.Equal("application/octet-stream", head.Content.Headers.ContentType?.MediaType);
         Assert.Empty(await head.Content.ReadAsByteArrayAsync());
         Assert.Equal(WebRoot.Json, await client.GetStringAsync("/data.json"));
+        Assert.Equal(connection, await client.GetStringAsync("/api/connection"));
     }
 }

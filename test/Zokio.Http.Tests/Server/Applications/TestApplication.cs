@@ -58,6 +58,7 @@ internal sealed class TestApplication : IAsyncDisposable
                 .AddCheck("self", () => HealthCheckResult.Healthy("running"))
                 .AddCheck("dependency", () => HealthCheckResult.Unhealthy("dependency down"), tags: ["dependency"]);
             builder.Services.AddSignalR();
+            builder.Services.AddSingleton<MinimalApiEndpoints.StreamGate>();
 
             WebApplication app = builder.Build();
             app.UseResponseCompression();
