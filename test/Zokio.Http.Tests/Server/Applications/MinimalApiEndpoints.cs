@@ -108,6 +108,14 @@ internal static class MinimalApiEndpoints
             return context.Response.WriteAsync("hello, head");
         });
         api.MapGet("/connection", (HttpContext context) => context.Connection.Id);
+        api.MapGet("/throw", string () => throw new InvalidOperationException("the app failed before answering"));
+        api.MapGet("/throw-after-start", async (HttpContext context) =>
+        {
+            context.Response.ContentLength = 100;
+            await context.Response.WriteAsync("the first half", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            throw new InvalidOperationException("the app failed halfway through its response");
+        });
         api.MapPost("/form", async (HttpContext context) =>
         {
             IFormCollection form = await context.Request.ReadFormAsync(context.RequestAborted);

@@ -191,6 +191,24 @@ public class MinimalApiTests
         Assert.Equal(connection, await client.GetStringAsync("/api/connection"));
     }
 
+    [Theory, MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
+    public async Task An_unhandled_exception_is_an_empty_500_or_after_the_response_started_an_aborted_connection(ServerKind kind)
+    {
+        await using TestApplication app = await TestApplication.StartAsync(kind);
+        using HttpClient client = OneConnection(app);
+        string connection = await client.GetStringAsync("/api/connection");
+
+        using HttpResponseMessage failed = await client.GetAsync("/api/throw");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Equal(0, failed.Content.Headers.ContentLength);
+        Assert.Equal(connection, await client.GetStringAsync("/api/connection"));
+
+        // Too late for a 500: the response is cut short, and the client must not take the half as the whole.
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.GetByteArrayAsync("/api/throw-after-start"));
+        Assert.NotEqual(connection, await client.GetStringAsync("/api/connection"));
+    }
+
     /// <summary>A client that sends its requests one after the other on a single connection (which the server may close).</summary>
     internal static HttpClient OneConnection(TestApplication app) =>
         new(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { BaseAddress = app.BaseAddress, Timeout = TestHost.Timeout };

@@ -4,11 +4,11 @@ using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Zokio.Http.Tests.Server.Applications;
 
-/// <summary>A SignalR hub on every server kind, through the SignalR client over WebSockets and over long polling.</summary>
+/// <summary>A SignalR hub on every server kind, through the SignalR client over WebSockets, server-sent events and long polling.</summary>
 public class SignalRTests
 {
     public static TheoryData<ServerKind, HttpTransportType> KindsAndTransports =>
-        ServerKinds.With(HttpTransportType.WebSockets, HttpTransportType.LongPolling);
+        ServerKinds.With(HttpTransportType.WebSockets, HttpTransportType.ServerSentEvents, HttpTransportType.LongPolling);
 
     [Theory, MemberData(nameof(KindsAndTransports))]
     public async Task Hub_methods_answer(ServerKind kind, HttpTransportType transport)
