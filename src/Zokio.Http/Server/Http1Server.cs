@@ -109,7 +109,7 @@ internal sealed class Http1Server : IDisposable
         {
             foreach (Http1Connection connection in _connections)
             {
-                if (connection.IsPastDeadline(ticks))
+                if (connection.CheckTimeouts(ticks) != Http1.ConnectionTimeout.None)
                 {
                     (expired ??= []).Add(connection);
                 }
@@ -120,7 +120,7 @@ internal sealed class Http1Server : IDisposable
         {
             foreach (Http1Connection connection in expired)
             {
-                connection.OnTimeout();
+                connection.OnTimeout(connection.CheckTimeouts(ticks));
             }
         }
     }

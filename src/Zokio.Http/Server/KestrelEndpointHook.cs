@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Reflection;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -10,8 +11,9 @@ namespace Zokio.Http.Server;
 
 /// <summary>
 /// Puts Zokio's server into Kestrel's connection pipeline: every endpoint gets one connection middleware that serves
-/// HTTP/1.1 itself where Zokio can (cleartext endpoints that allow HTTP/1.1) and passes everything else on to Kestrel
-/// (HTTP/2 prior knowledge on an HTTP/1.1-and-2 endpoint, HTTP/2-only endpoints, TLS). Kestrel keeps accepting, so its
+/// HTTP/1.1 itself where Zokio can (endpoints that allow HTTP/1.1: cleartext, or TLS set up in code) and passes
+/// everything else on to Kestrel (HTTP/2 by prior knowledge or ALPN, HTTP/2-only endpoints, TLS endpoints from
+/// configuration or URLs). Kestrel keeps accepting, so its
 /// endpoint configuration (Kestrel:Endpoints, urls, Listen calls), connection limits, graceful shutdown and
 /// connection logs hold for both servers.
 /// </summary>
@@ -63,14 +65,14 @@ internal sealed class KestrelEndpointHook(IOptions<ZokioOptions> zokio, IService
 
         foreach (ListenOptions endpoint in codeEndpoints)
         {
-            endpoint.Use(next => Route(endpoint, next));
+            endpoint.Use(next => Route(endpoint, next, tlsApplied: true));
         }
 
         var defaults = (Action<ListenOptions>?)EndpointDefaults.GetValue(options);
         options.ConfigureEndpointDefaults(endpoint =>
         {
             defaults?.Invoke(endpoint);
-            endpoint.Use(next => Route(endpoint, next));
+            endpoint.Use(next => Route(endpoint, next, tlsApplied: false));
         });
     }
 
@@ -78,28 +80,48 @@ internal sealed class KestrelEndpointHook(IOptions<ZokioOptions> zokio, IService
     /// Called when Kestrel builds the endpoint's pipeline, at bind: the endpoint's protocols and TLS are final then, so
     /// the choice (and the log line saying who serves it) is made once per endpoint.
     /// </summary>
-    private ConnectionDelegate Route(ListenOptions endpoint, ConnectionDelegate next)
+    /// <param name="endpoint">The endpoint whose pipeline is being built.</param>
+    /// <param name="next">The rest of the pipeline: Kestrel's HTTP server.</param>
+    /// <param name="tlsApplied">
+    /// True for endpoints in code, where this comes after the endpoint's own middleware and TLS; false for endpoints from
+    /// configuration and URLs, where TLS is added after the defaults, so after this.
+    /// </param>
+    private ConnectionDelegate Route(ListenOptions endpoint, ConnectionDelegate next, bool tlsApplied)
     {
         string name = endpoint.ToString() ?? "";
-        if ((bool)IsTls!.GetValue(endpoint)!)
+        bool tls = (bool)IsTls!.GetValue(endpoint)!;
+        if (!endpoint.Protocols.HasFlag(HttpProtocols.Http1))
         {
-            ServerLog.EndpointServedByKestrel(Server.Logger, name, "TLS endpoints are Kestrel's for now");
+            ServerLog.EndpointServedByKestrel(Server.Logger, name, $"protocols {endpoint.Protocols}: Zokio's server speaks HTTP/1.1 only for now");
             return next;
         }
 
-        switch (endpoint.Protocols)
+        if (tls && !tlsApplied)
         {
-            case HttpProtocols.Http1:
-                ServerLog.EndpointServedByZokio(Server.Logger, name, "");
-                return Server.ServeAsync;
-            case HttpProtocols.Http1AndHttp2 or HttpProtocols.Http1AndHttp2AndHttp3:
-                ServerLog.EndpointServedByZokio(Server.Logger, name, "; HTTP/2 with prior knowledge by Kestrel");
-                return connection => ServeUnlessHttp2Async(connection, next);
-            default:
-                ServerLog.EndpointServedByKestrel(Server.Logger, name, $"protocols {endpoint.Protocols}: Zokio's server speaks HTTP/1.1 only for now");
-                return next;
+            ServerLog.EndpointServedByKestrel(Server.Logger, name, "TLS from configuration or URLs is Kestrel's for now");
+            return next;
         }
+
+        bool http2 = endpoint.Protocols.HasFlag(HttpProtocols.Http2);
+        if (tls)
+        {
+            // After Kestrel's TLS: ALPN has chosen the protocol.
+            ServerLog.EndpointServedByZokio(Server.Logger, name, http2 ? " (over TLS); HTTP/2 (ALPN h2) by Kestrel" : " (over TLS)");
+            return connection => IsHttp2ByAlpn(connection) ? next(connection) : Server.ServeAsync(connection);
+        }
+
+        if (!http2)
+        {
+            ServerLog.EndpointServedByZokio(Server.Logger, name, "");
+            return Server.ServeAsync;
+        }
+
+        ServerLog.EndpointServedByZokio(Server.Logger, name, "; HTTP/2 with prior knowledge by Kestrel");
+        return connection => ServeUnlessHttp2Async(connection, next);
     }
+
+    private static bool IsHttp2ByAlpn(ConnectionContext connection) =>
+        connection.Features.Get<ITlsApplicationProtocolFeature>()?.ApplicationProtocol.Span.SequenceEqual("h2"u8) == true;
 
     /// <summary>Looks at the first bytes without consuming them: the HTTP/2 preface goes to Kestrel, the rest is Zokio's.</summary>
     private async Task ServeUnlessHttp2Async(ConnectionContext connection, ConnectionDelegate next)

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.IO.Pipelines;
 using System.Net;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -50,6 +51,9 @@ internal abstract partial class Http1Connection :
     private readonly object?[] _features = new object?[OwnFeatures.Length];
     private readonly List<KeyValuePair<Type, object>> _otherFeatures = [];
     private int _revision;
+    private string _scheme = "http";
+    private string _requestScheme = "http";
+    private string _pathBase = "";
     private long _requestCount;
     private string? _traceIdentifier;
     private CancellationTokenSource? _requestAborted;
@@ -69,17 +73,14 @@ internal abstract partial class Http1Connection :
         _ownRequestBodyStream = new Http1RequestBodyStream(this, _requestBody);
         _requestBodyStream = _ownRequestBodyStream;
         _responseBodyStream = new Http1ResponseBodyStream(this, _responseBody);
-        if (_connection.RemoteEndPoint is IPEndPoint remote)
-        {
-            RemoteIpAddress = remote.Address;
-            RemotePort = remote.Port;
-        }
+        _scheme = _connection.Features.Get<ITlsConnectionFeature>() is null ? "http" : "https";
+    }
 
-        if (_connection.LocalEndPoint is IPEndPoint local)
-        {
-            LocalIpAddress = local.Address;
-            LocalPort = local.Port;
-        }
+    /// <summary>The connection's addresses, which middleware may change for one request (forwarded headers).</summary>
+    private void ResetConnectionFeature()
+    {
+        (RemoteIpAddress, RemotePort) = _connection.RemoteEndPoint is IPEndPoint remote ? (remote.Address, remote.Port) : (null, 0);
+        (LocalIpAddress, LocalPort) = _connection.LocalEndPoint is IPEndPoint local ? (local.Address, local.Port) : (null, 0);
     }
 
     /// <summary>Readies the features for the next request.</summary>
@@ -92,6 +93,9 @@ internal abstract partial class Http1Connection :
 
         _otherFeatures.Clear();
         _revision++;
+        _pathBase = "";
+        _requestScheme = _scheme;
+        ResetConnectionFeature();
         _requestHeaders.Clear();
         _requestTrailers?.Clear();
         _inTrailers = false;
@@ -107,6 +111,9 @@ internal abstract partial class Http1Connection :
         _allowSynchronousIO = _server.AllowSynchronousIO;
         _minRequestBodyDataRate = _server.KestrelLimits.MinRequestBodyDataRate;
         _minResponseDataRate = _server.KestrelLimits.MinResponseDataRate;
+        RequestBodyRate.Reset();
+        ResponseRate.Reset();
+        RequestBodyTooSlow = false;
         _requestBodyStream = _ownRequestBodyStream;
         ResetResponse();
         _requestCount++;
@@ -222,11 +229,11 @@ internal abstract partial class Http1Connection :
 
     string IHttpRequestFeature.Protocol { get => _protocol; set => _protocol = value; }
 
-    string IHttpRequestFeature.Scheme { get; set; } = "http";
+    string IHttpRequestFeature.Scheme { get => _requestScheme; set => _requestScheme = value; }
 
     string IHttpRequestFeature.Method { get => _method; set => _method = value; }
 
-    string IHttpRequestFeature.PathBase { get; set; } = "";
+    string IHttpRequestFeature.PathBase { get => _pathBase; set => _pathBase = value; }
 
     string IHttpRequestFeature.Path { get => _requestPath; set => _requestPath = value; }
 
@@ -371,7 +378,7 @@ internal abstract partial class Http1Connection :
 
     internal void BeginTrailers() => _inTrailers = true;
 
-    // Data rates (Kestrel's features): the values are kept for the application; see the README for their enforcement.
+    // Data rates (Kestrel's features), enforced by the heartbeat (CheckTimeouts).
 
     MinDataRate? IHttpMinRequestBodyDataRateFeature.MinDataRate { get => _minRequestBodyDataRate; set => _minRequestBodyDataRate = value; }
 

@@ -82,16 +82,46 @@ internal abstract partial class Http1Connection
         }
     }
 
-    /// <summary>True when the connection's current timeout has passed; asked by the server's heartbeat.</summary>
-    public bool IsPastDeadline(long timestamp) => timestamp > Volatile.Read(ref _deadline);
-
-    /// <summary>The heartbeat found the deadline passed: wake the read so the connection answers or closes.</summary>
-    public void OnTimeout()
+    /// <summary>Which of the connection's timeouts has passed, if any; asked by the server's heartbeat.</summary>
+    public ConnectionTimeout CheckTimeouts(long timestamp)
     {
-        Volatile.Write(ref _deadline, long.MaxValue);
-        _timedOut = true;
-        _input.CancelPendingRead();
+        long frequency = _server.Time.TimestampFrequency;
+        return timestamp > Volatile.Read(ref _deadline) ? ConnectionTimeout.Deadline
+            : RequestBodyRate.IsTooSlow(timestamp, frequency, _minRequestBodyDataRate) ? ConnectionTimeout.RequestBodyTooSlow
+            : ResponseRate.IsTooSlow(timestamp, frequency, _minResponseDataRate) ? ConnectionTimeout.ResponseTooSlow
+            : ConnectionTimeout.None;
     }
+
+    /// <summary>The heartbeat found a timeout passed: wake the read so the connection answers or closes, or abort.</summary>
+    public void OnTimeout(ConnectionTimeout timeout)
+    {
+        switch (timeout)
+        {
+            case ConnectionTimeout.Deadline:
+                Volatile.Write(ref _deadline, long.MaxValue);
+                _timedOut = true;
+                _input.CancelPendingRead();
+                break;
+            case ConnectionTimeout.RequestBodyTooSlow:
+                // The body read wakes up canceled and fails the request with 408, as Kestrel's does.
+                RequestBodyTooSlow = true;
+                _input.CancelPendingRead();
+                break;
+            case ConnectionTimeout.ResponseTooSlow:
+                ServerLog.TimedOut(_server.Logger, _connection.ConnectionId, "response data rate");
+                ((Microsoft.AspNetCore.Http.Features.IHttpRequestLifetimeFeature)this).Abort();
+                break;
+        }
+    }
+
+    /// <summary>The heartbeat found the request body arriving below MinRequestBodyDataRate.</summary>
+    internal volatile bool RequestBodyTooSlow;
+
+    internal DataRateWatch RequestBodyRate { get; } = new();
+
+    internal DataRateWatch ResponseRate { get; } = new();
+
+    internal long Now => _server.Time.GetTimestamp();
 
     private void OnCloseRequested()
     {
@@ -117,13 +147,16 @@ internal abstract partial class Http1Connection
         _idle = true;
         while (true)
         {
-            if (!_input.TryRead(out ReadResult result))
+            ValueTask<ReadResult> read = _input.ReadAsync();
+            if (!read.IsCompleted)
             {
                 // About to wait for the peer: whatever the last responses left in the output goes now. Pipelined
-                // requests already here are answered first and their responses leave together.
+                // requests already here are answered first and their responses leave together. (Not TryRead: it
+                // returns bytes already examined, and a head still incomplete would spin.)
                 await FlushPendingOutputAsync().ConfigureAwait(false);
-                result = await _input.ReadAsync().ConfigureAwait(false);
             }
+
+            ReadResult result = await read.ConfigureAwait(false);
 
             ReadOnlySequence<byte> buffer = result.Buffer;
             if (_idle && !buffer.IsEmpty)
@@ -263,7 +296,25 @@ internal abstract partial class Http1Connection
         }
 
         _outputPending = false;
-        FlushResult flushed = await _output.FlushAsync().ConfigureAwait(false);
+        if (_output.CanGetUnflushedBytes)
+        {
+            ResponseRate.Add(_output.UnflushedBytes);
+        }
+
+        ValueTask<FlushResult> flush = _output.FlushAsync();
+        FlushResult flushed;
+        if (flush.IsCompleted)
+        {
+            flushed = flush.Result;
+        }
+        else
+        {
+            // The peer is not taking the bytes as fast as they come: this wait is what MinResponseDataRate measures.
+            ResponseRate.StartWaiting(Now);
+            flushed = await flush.ConfigureAwait(false);
+            ResponseRate.StopWaiting(Now);
+        }
+
         if (flushed.IsCompleted || flushed.IsCanceled)
         {
             _outputClosed = true;

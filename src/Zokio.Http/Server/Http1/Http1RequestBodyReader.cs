@@ -96,6 +96,7 @@ internal sealed class Http1RequestBodyReader(Http1Connection connection) : PipeR
 
         _holdingInput = false;
         long taken = _returned.Slice(_returned.Start, consumed).Length;
+        connection.RequestBodyRate.Add(taken);
         if (_framing.Body == Http1BodyKind.Chunked)
         {
             long left = _returned.Length - taken;
@@ -193,10 +194,15 @@ internal sealed class Http1RequestBodyReader(Http1Connection connection) : PipeR
     {
         while (true)
         {
-            ReadResult input = await connection.Input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ReadResult input = await WaitForInputAsync(cancellationToken).ConfigureAwait(false);
             if (input.IsCanceled)
             {
                 connection.Input.AdvanceTo(input.Buffer.Start);
+                if (connection.RequestBodyTooSlow)
+                {
+                    Reject(RequestRejectionReason.RequestBodyTimeout);
+                }
+
                 return new ReadResult(default, true, false);
             }
 
@@ -209,6 +215,27 @@ internal sealed class Http1RequestBodyReader(Http1Connection connection) : PipeR
             if (input.IsCompleted)
             {
                 Reject(RequestRejectionReason.UnexpectedEndOfRequestContent);
+            }
+        }
+    }
+
+    /// <summary>Reads the connection's input, timing the wait (if it has to wait) for MinRequestBodyDataRate.</summary>
+    private ValueTask<ReadResult> WaitForInputAsync(CancellationToken cancellationToken)
+    {
+        ValueTask<ReadResult> read = connection.Input.ReadAsync(cancellationToken);
+        return read.IsCompleted ? read : WaitAsync(read);
+
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        async ValueTask<ReadResult> WaitAsync(ValueTask<ReadResult> read)
+        {
+            connection.RequestBodyRate.StartWaiting(connection.Now);
+            try
+            {
+                return await read.ConfigureAwait(false);
+            }
+            finally
+            {
+                connection.RequestBodyRate.StopWaiting(connection.Now);
             }
         }
     }
@@ -226,10 +253,15 @@ internal sealed class Http1RequestBodyReader(Http1Connection connection) : PipeR
     {
         while (true)
         {
-            ReadResult input = await connection.Input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ReadResult input = await WaitForInputAsync(cancellationToken).ConfigureAwait(false);
             if (input.IsCanceled)
             {
                 connection.Input.AdvanceTo(input.Buffer.Start);
+                if (connection.RequestBodyTooSlow)
+                {
+                    Reject(RequestRejectionReason.RequestBodyTimeout);
+                }
+
                 return new ReadResult(default, true, false);
             }
 
