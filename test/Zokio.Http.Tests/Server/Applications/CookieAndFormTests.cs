@@ -20,7 +20,7 @@ public class CookieAndFormTests
         Assert.Equal("abc123", await app.Client.GetStringAsync("/api/cookies"));
     }
 
-    [Theory, MemberData(nameof(JsonResponseKinds.All), MemberType = typeof(JsonResponseKinds))]
+    [Theory, MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
     public async Task Request_Form_reads_url_encoded_and_multipart_fields(ServerKind kind)
     {
         await using TestApplication app = await TestApplication.StartAsync(kind);

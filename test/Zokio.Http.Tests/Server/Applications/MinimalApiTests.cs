@@ -8,7 +8,7 @@ namespace Zokio.Http.Tests.Server.Applications;
 /// <summary>Minimal APIs on every server kind, with the same assertions: binding, <c>Results.*</c>, headers and bodies.</summary>
 public class MinimalApiTests
 {
-    [Theory, MemberData(nameof(JsonResponseKinds.All), MemberType = typeof(JsonResponseKinds))]
+    [Theory, MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
     public async Task Route_query_and_body_are_bound(ServerKind kind)
     {
         await using TestApplication app = await TestApplication.StartAsync(kind);
@@ -32,7 +32,7 @@ public class MinimalApiTests
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
     }
 
-    [Theory, MemberData(nameof(JsonResponseKinds.All), MemberType = typeof(JsonResponseKinds))]
+    [Theory, MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
     public async Task Results_answer_with_their_status_type_and_content(ServerKind kind)
     {
         await using TestApplication app = await TestApplication.StartAsync(kind);
@@ -72,7 +72,7 @@ public class MinimalApiTests
         Assert.Equal((HttpStatusCode)418, teapot.StatusCode);
     }
 
-    [Theory, MemberData(nameof(JsonResponseKinds.All), MemberType = typeof(JsonResponseKinds))]
+    [Theory, MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
     public async Task Problem_and_validation_problem_are_problem_details(ServerKind kind)
     {
         await using TestApplication app = await TestApplication.StartAsync(kind);

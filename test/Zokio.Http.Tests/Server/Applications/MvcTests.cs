@@ -8,7 +8,7 @@ namespace Zokio.Http.Tests.Server.Applications;
 /// <summary>An MVC controller on every server kind: attribute routes, model binding and <c>[ApiController]</c> validation.</summary>
 public class MvcTests
 {
-    [Theory, MemberData(nameof(JsonResponseKinds.All), MemberType = typeof(JsonResponseKinds))]
+    [Theory, MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
     public async Task Attribute_routes_bind_from_route_and_query(ServerKind kind)
     {
         await using TestApplication app = await TestApplication.StartAsync(kind);
@@ -20,7 +20,7 @@ public class MvcTests
         Assert.Equal("application/problem+json", notFound.Content.Headers.ContentType?.MediaType);
     }
 
-    [Theory, MemberData(nameof(JsonResponseKinds.All), MemberType = typeof(JsonResponseKinds))]
+    [Theory, MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
     public async Task A_valid_body_is_created_and_an_invalid_one_is_a_400_with_problem_details(ServerKind kind)
     {
         await using TestApplication app = await TestApplication.StartAsync(kind);
@@ -40,7 +40,7 @@ public class MvcTests
         Assert.Equal("The Name field is required.", errors.GetProperty("Name")[0].GetString());
     }
 
-    [Theory, MemberData(nameof(JsonResponseKinds.All), MemberType = typeof(JsonResponseKinds))]
+    [Theory, MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
     public async Task Form_fields_bind_to_a_model(ServerKind kind)
     {
         await using TestApplication app = await TestApplication.StartAsync(kind);
