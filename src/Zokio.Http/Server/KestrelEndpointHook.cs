@@ -127,14 +127,29 @@ internal sealed class KestrelEndpointHook(IOptions<ZokioOptions> zokio, IService
     {
         PipeReader input = connection.Transport.Input;
         bool? http2;
-        do
+        // The wait for the first bytes is under the keep-alive timeout, as it would be in either server.
+        using var idle = new CancellationTokenSource();
+        TimeSpan keepAlive = Server.KestrelLimits.KeepAliveTimeout;
+        if (keepAlive > TimeSpan.Zero && keepAlive.TotalMilliseconds < int.MaxValue)
         {
-            ReadResult result = await input.ReadAsync().ConfigureAwait(false);
-            http2 = StartsWithPreface(result.Buffer, result.IsCompleted || result.IsCanceled);
-            // Nothing is consumed; with too few bytes to tell, the next read waits for more.
-            input.AdvanceTo(result.Buffer.Start, http2 is null ? result.Buffer.End : result.Buffer.Start);
+            idle.CancelAfter(keepAlive);
         }
-        while (http2 is null);
+
+        try
+        {
+            do
+            {
+                ReadResult result = await input.ReadAsync(idle.Token).ConfigureAwait(false);
+                http2 = StartsWithPreface(result.Buffer, result.IsCompleted || result.IsCanceled);
+                // Nothing is consumed; with too few bytes to tell, the next read waits for more.
+                input.AdvanceTo(result.Buffer.Start, http2 is null ? result.Buffer.End : result.Buffer.Start);
+            }
+            while (http2 is null);
+        }
+        catch (OperationCanceledException) when (idle.IsCancellationRequested)
+        {
+            return;
+        }
 
         await (http2.Value ? next(connection) : Server.ServeAsync(connection)).ConfigureAwait(false);
     }

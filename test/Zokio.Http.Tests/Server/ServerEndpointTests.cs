@@ -108,6 +108,33 @@ public sealed class ServerEndpointTests
         Assert.IsType<ZokioServer>(app.Services.GetRequiredService<IServer>());
     }
 
+    [Theory]
+    [InlineData(LoopBackendKind.IoUring, "Loop")]
+    [InlineData(LoopBackendKind.Epoll, "Loop")]
+    [InlineData(LoopBackendKind.IoUring, "ThreadPool")]
+    [InlineData(LoopBackendKind.Epoll, "ThreadPool")]
+    public async Task Requests_run_where_ApplicationScheduling_says(LoopBackendKind backend, string scheduling)
+    {
+        WebApplication app = TestHost.CreateZokioBuilder(backend, args: ["--Zokio:Server=Zokio", $"--Zokio:ApplicationScheduling={scheduling}"]).Build();
+        app.MapGet("/", () => Thread.CurrentThread.IsThreadPoolThread ? "thread pool" : Thread.CurrentThread.Name ?? "unnamed");
+        await using TestHost host = await TestHost.StartAsync(app);
+
+        // The first request of a connection may start where Kestrel dispatched it (the thread pool); the next ones
+        // run where the connection's bytes are read.
+        using var client = new HttpClient { Timeout = TestHost.Timeout, BaseAddress = host.BaseAddress };
+        await client.GetStringAsync("/");
+        string thread = await client.GetStringAsync("/");
+
+        if (scheduling == "Loop")
+        {
+            Assert.StartsWith("zokio-loop-", thread);
+        }
+        else
+        {
+            Assert.Equal("thread pool", thread);
+        }
+    }
+
     private static async Task<(string Server, string Body)> GetAsync(string url, Version version, X509Certificate2? trusted = null)
     {
         using var handler = new SocketsHttpHandler();

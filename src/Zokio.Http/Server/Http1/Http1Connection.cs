@@ -127,6 +127,8 @@ internal abstract partial class Http1Connection
     {
         // Graceful shutdown: an idle connection closes now; a busy one closes after its response (Connection: close).
         _closeRequested = true;
+        // Paired with the fence in ReadRequestHeadAsync: either this sees the connection idle, or it sees the request.
+        Interlocked.MemoryBarrier();
         if (_idle)
         {
             _input.CancelPendingRead();
@@ -143,8 +145,16 @@ internal abstract partial class Http1Connection
         _parser.Reset();
         _framing.Reset();
         ResetRequest();
+        _timedOut = false;
         SetDeadline(_server.KestrelLimits.KeepAliveTimeout);
         _idle = true;
+        Interlocked.MemoryBarrier();
+        if (_closeRequested)
+        {
+            // Graceful shutdown asked for while the last request ran: no next one.
+            return false;
+        }
+
         while (true)
         {
             ValueTask<ReadResult> read = _input.ReadAsync();
