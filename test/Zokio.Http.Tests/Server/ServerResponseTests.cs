@@ -4,7 +4,6 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Zokio.Runtime.Loops;
 
 namespace Zokio.Http.Tests.Server;
 
@@ -181,31 +180,8 @@ public sealed class ServerResponseTests(ServerResponseTests.Hosts hosts) : IClas
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, host.BaseAddress.Port));
         await socket.SendAsync(Encoding.ASCII.GetBytes($"{method} {path} {version}\r\nHost: x\r\nConnection: close\r\n{body}"));
         using var timeout = new CancellationTokenSource(TestHost.Timeout);
-        var received = new MemoryStream();
-        var buffer = new byte[16 * 1024];
-        bool reset = false;
-        while (true)
-        {
-            int read;
-            try
-            {
-                read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
-            {
-                reset = true;
-                break;
-            }
-
-            if (read == 0)
-            {
-                break;
-            }
-
-            received.Write(buffer, 0, read);
-        }
-
-        return Normalize(received.ToArray()) + (reset ? "\n(reset)" : "");
+        (byte[] received, bool reset) = await RawResponse.ReadToEndAsync(socket, timeout.Token);
+        return Normalize(received) + (reset ? "\n(reset)" : "");
     }
 
     /// <summary>The head without Date and Server, then the body (decoded when chunked, with its trailer section).</summary>
@@ -266,9 +242,9 @@ public sealed class ServerResponseTests(ServerResponseTests.Hosts hosts) : IClas
 
         public async Task InitializeAsync()
         {
-            Kestrel = await StartAsync(LoopBackendKind.Epoll, "--Zokio:Enabled=false");
-            IoUring = await StartAsync(LoopBackendKind.IoUring, "--Zokio:Server=Zokio");
-            Epoll = await StartAsync(LoopBackendKind.Epoll, "--Zokio:Server=Zokio");
+            Kestrel = await StartAsync(ServerKind.KestrelSockets);
+            IoUring = await StartAsync(ServerKind.ZokioIoUring);
+            Epoll = await StartAsync(ServerKind.ZokioEpoll);
         }
 
         public async Task DisposeAsync()
@@ -282,9 +258,9 @@ public sealed class ServerResponseTests(ServerResponseTests.Hosts hosts) : IClas
             }
         }
 
-        private static Task<TestHost> StartAsync(LoopBackendKind backend, string argument)
+        private static Task<TestHost> StartAsync(ServerKind server)
         {
-            WebApplication app = TestHost.CreateZokioBuilder(backend, args: [argument]).Build();
+            WebApplication app = ServerKinds.CreateBuilder(server).Build();
             app.Run(context => Behaviours[context.Request.Path.Value!](context));
             return TestHost.StartAsync(app);
         }

@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Zokio.Runtime.Loops;
 
 namespace Zokio.Http.Tests.Server;
 
@@ -14,20 +13,12 @@ namespace Zokio.Http.Tests.Server;
 /// </summary>
 public sealed class ServerShutdownTests
 {
-    public static TheoryData<string> Servers => new("kestrel", "zokio-io_uring", "zokio-epoll");
-
-    [Theory, MemberData(nameof(Servers))]
-    public async Task Stopping_closes_idle_connections_and_finishes_the_request_in_flight(string server)
+    [Theory, MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
+    public async Task Stopping_closes_idle_connections_and_finishes_the_request_in_flight(ServerKind server)
     {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        WebApplicationBuilder builder = server switch
-        {
-            "kestrel" => TestHost.CreateZokioBuilder(LoopBackendKind.Epoll, args: ["--Zokio:Enabled=false"]),
-            "zokio-io_uring" => TestHost.CreateZokioBuilder(LoopBackendKind.IoUring, args: ["--Zokio:Server=Zokio"]),
-            _ => TestHost.CreateZokioBuilder(LoopBackendKind.Epoll, args: ["--Zokio:Server=Zokio"]),
-        };
-        WebApplication app = builder.Build();
+        WebApplication app = ServerKinds.CreateBuilder(server).Build();
         app.Run(async context =>
         {
             if (context.Request.Path == "/slow")
@@ -46,49 +37,44 @@ public sealed class ServerShutdownTests
         await idle.ConnectAsync(endPoint);
         await busy.ConnectAsync(endPoint);
         await idle.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
-        Assert.EndsWith("done", await ReceiveAsync(idle, untilEnd: false));
+        Assert.EndsWith("done", await ReceiveResponseAsync(idle));
         await busy.SendAsync("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
         await started.Task.WaitAsync(TestHost.Timeout);
 
         Task stopping = host.StopAsync();
 
         // The idle connection ends without a response; the busy one is still being served.
-        Assert.Equal("", await ReceiveAsync(idle, untilEnd: true));
+        Assert.Equal("", await ReceiveToEndAsync(idle));
         Assert.False(stopping.IsCompleted);
         release.SetResult();
-        string response = await ReceiveAsync(busy, untilEnd: true);
+        string response = await ReceiveToEndAsync(busy);
         Assert.StartsWith("HTTP/1.1 200 OK\r\n", response);
         Assert.Contains("Connection: close\r\n", response);
         Assert.EndsWith("done", response);
         await stopping.WaitAsync(TestHost.Timeout);
     }
 
-    /// <summary>Reads one response (or, with <paramref name="untilEnd"/>, everything until the server closes).</summary>
-    private static async Task<string> ReceiveAsync(Socket socket, bool untilEnd)
+    /// <summary>Reads the first response, whose body ends with "done".</summary>
+    private static async Task<string> ReceiveResponseAsync(Socket socket)
     {
         using var timeout = new CancellationTokenSource(TestHost.Timeout);
         var received = new StringBuilder();
         var buffer = new byte[4096];
-        while (untilEnd || !received.ToString().EndsWith("done", StringComparison.Ordinal))
+        while (!received.ToString().EndsWith("done", StringComparison.Ordinal))
         {
-            int read;
-            try
-            {
-                read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
-            {
-                break;
-            }
-
-            if (read == 0)
-            {
-                break;
-            }
-
+            int read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            Assert.NotEqual(0, read);
             received.Append(Encoding.ASCII.GetString(buffer, 0, read));
         }
 
         return received.ToString();
+    }
+
+    /// <summary>Everything until the server ends the connection.</summary>
+    private static async Task<string> ReceiveToEndAsync(Socket socket)
+    {
+        using var timeout = new CancellationTokenSource(TestHost.Timeout);
+        (byte[] bytes, _) = await RawResponse.ReadToEndAsync(socket, timeout.Token);
+        return Encoding.ASCII.GetString(bytes);
     }
 }

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Zokio.Runtime.Loops;
 
 namespace Zokio.Http.Tests.Server;
 
@@ -19,10 +18,8 @@ public sealed class ServerTimeoutTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(1);
 
-    public static TheoryData<string> Servers => new("kestrel", "zokio-io_uring", "zokio-epoll");
-
-    [Theory, MemberData(nameof(Servers))]
-    public async Task A_head_slower_than_RequestHeadersTimeout_gets_408_and_the_connection_closes(string server)
+    [Theory, MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
+    public async Task A_head_slower_than_RequestHeadersTimeout_gets_408_and_the_connection_closes(ServerKind server)
     {
         await using TestHost host = await StartAsync(server);
         using Socket client = await ConnectAsync(host);
@@ -34,8 +31,8 @@ public sealed class ServerTimeoutTests
         Assert.Contains("Connection: close\r\n", response);
     }
 
-    [Theory, MemberData(nameof(Servers))]
-    public async Task A_connection_idle_longer_than_KeepAliveTimeout_after_a_response_is_closed(string server)
+    [Theory, MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
+    public async Task A_connection_idle_longer_than_KeepAliveTimeout_after_a_response_is_closed(ServerKind server)
     {
         await using TestHost host = await StartAsync(server);
         using Socket client = await ConnectAsync(host);
@@ -48,8 +45,8 @@ public sealed class ServerTimeoutTests
         Assert.EndsWith("\r\n\r\nok", response);
     }
 
-    [Theory, MemberData(nameof(Servers))]
-    public async Task A_connection_that_never_sends_is_closed_without_a_response(string server)
+    [Theory, MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
+    public async Task A_connection_that_never_sends_is_closed_without_a_response(ServerKind server)
     {
         await using TestHost host = await StartAsync(server);
         using Socket client = await ConnectAsync(host);
@@ -57,8 +54,8 @@ public sealed class ServerTimeoutTests
         Assert.Equal("", await ReadToEndAsync(client));
     }
 
-    [Theory, MemberData(nameof(Servers))]
-    public async Task A_request_body_slower_than_MinRequestBodyDataRate_gets_408(string server)
+    [Theory, MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
+    public async Task A_request_body_slower_than_MinRequestBodyDataRate_gets_408(ServerKind server)
     {
         await using TestHost host = await StartAsync(server, kestrel => kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(100, TimeSpan.FromSeconds(2)));
         using Socket client = await ConnectAsync(host);
@@ -70,8 +67,8 @@ public sealed class ServerTimeoutTests
         Assert.StartsWith("HTTP/1.1 408 Request Timeout\r\n", response);
     }
 
-    [Theory, MemberData(nameof(Servers))]
-    public async Task A_client_reading_slower_than_MinResponseDataRate_is_cut_off(string server)
+    [Theory, MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
+    public async Task A_client_reading_slower_than_MinResponseDataRate_is_cut_off(ServerKind server)
     {
         await using TestHost host = await StartAsync(server, kestrel => kestrel.Limits.MinResponseDataRate = new MinDataRate(1024 * 1024, TimeSpan.FromSeconds(2)));
         using Socket client = await ConnectAsync(host);
@@ -87,14 +84,9 @@ public sealed class ServerTimeoutTests
 
     private const int LargeResponse = 64 * 1024 * 1024;
 
-    private static async Task<TestHost> StartAsync(string server, Action<KestrelServerOptions>? limits = null)
+    private static async Task<TestHost> StartAsync(ServerKind server, Action<KestrelServerOptions>? limits = null)
     {
-        WebApplicationBuilder builder = server switch
-        {
-            "kestrel" => TestHost.CreateZokioBuilder(LoopBackendKind.Epoll, args: ["--Zokio:Enabled=false"]),
-            "zokio-io_uring" => TestHost.CreateZokioBuilder(LoopBackendKind.IoUring, args: ["--Zokio:Server=Zokio"]),
-            _ => TestHost.CreateZokioBuilder(LoopBackendKind.Epoll, args: ["--Zokio:Server=Zokio"]),
-        };
+        WebApplicationBuilder builder = ServerKinds.CreateBuilder(server);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.KeepAliveTimeout = Limit;
@@ -141,28 +133,7 @@ public sealed class ServerTimeoutTests
     private static async Task<string> ReadToEndAsync(Socket client, TimeSpan? limit = null)
     {
         using var deadline = new CancellationTokenSource((limit ?? Limit) + TimeSpan.FromSeconds(2) + TimeSpan.FromSeconds(5));
-        var received = new MemoryStream();
-        var buffer = new byte[4096];
-        while (true)
-        {
-            int read;
-            try
-            {
-                read = await client.ReceiveAsync(buffer, SocketFlags.None, deadline.Token);
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
-            {
-                break;
-            }
-
-            if (read == 0)
-            {
-                break;
-            }
-
-            received.Write(buffer, 0, read);
-        }
-
-        return Encoding.ASCII.GetString(received.ToArray());
+        (byte[] bytes, _) = await RawResponse.ReadToEndAsync(client, deadline.Token);
+        return Encoding.ASCII.GetString(bytes);
     }
 }

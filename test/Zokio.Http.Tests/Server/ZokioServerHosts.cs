@@ -9,7 +9,7 @@ namespace Zokio.Http.Tests.Server;
 /// </summary>
 public sealed class ZokioServerOnIoUring : KestrelOracle
 {
-    protected override string[] Arguments => ["--Zokio:Server=Zokio", "--Zokio:Backend=IoUring", "--Zokio:LoopCount=2"];
+    protected override string[] Arguments => ServerKinds.Arguments(ServerKind.ZokioIoUring);
 
     protected override void ConfigureServer(WebApplicationBuilder builder) => builder.WebHost.UseZokio();
 }
@@ -17,7 +17,7 @@ public sealed class ZokioServerOnIoUring : KestrelOracle
 /// <summary><see cref="ZokioServerOnIoUring"/> on epoll.</summary>
 public sealed class ZokioServerOnEpoll : KestrelOracle
 {
-    protected override string[] Arguments => ["--Zokio:Server=Zokio", "--Zokio:Backend=Epoll", "--Zokio:LoopCount=2"];
+    protected override string[] Arguments => ServerKinds.Arguments(ServerKind.ZokioEpoll);
 
     protected override void ConfigureServer(WebApplicationBuilder builder) => builder.WebHost.UseZokio();
 }

@@ -197,13 +197,7 @@ internal sealed class Http1RequestBodyReader(Http1Connection connection) : PipeR
             ReadResult input = await WaitForInputAsync(cancellationToken).ConfigureAwait(false);
             if (input.IsCanceled)
             {
-                connection.Input.AdvanceTo(input.Buffer.Start);
-                if (connection.RequestBodyTooSlow)
-                {
-                    Reject(RequestRejectionReason.RequestBodyTimeout);
-                }
-
-                return new ReadResult(default, true, false);
+                return Canceled(input);
             }
 
             if (!input.Buffer.IsEmpty)
@@ -217,6 +211,21 @@ internal sealed class Http1RequestBodyReader(Http1Connection connection) : PipeR
                 Reject(RequestRejectionReason.UnexpectedEndOfRequestContent);
             }
         }
+    }
+
+    /// <summary>
+    /// A canceled read of the input: the heartbeat's (the body is too slow: a 408) or the application's (it sees the
+    /// cancellation).
+    /// </summary>
+    private ReadResult Canceled(ReadResult input)
+    {
+        connection.Input.AdvanceTo(input.Buffer.Start);
+        if (connection.RequestBodyTooSlow)
+        {
+            Reject(RequestRejectionReason.RequestBodyTimeout);
+        }
+
+        return new ReadResult(default, true, false);
     }
 
     /// <summary>Reads the connection's input, timing the wait (if it has to wait) for MinRequestBodyDataRate.</summary>
@@ -256,13 +265,7 @@ internal sealed class Http1RequestBodyReader(Http1Connection connection) : PipeR
             ReadResult input = await WaitForInputAsync(cancellationToken).ConfigureAwait(false);
             if (input.IsCanceled)
             {
-                connection.Input.AdvanceTo(input.Buffer.Start);
-                if (connection.RequestBodyTooSlow)
-                {
-                    Reject(RequestRejectionReason.RequestBodyTimeout);
-                }
-
-                return new ReadResult(default, true, false);
+                return Canceled(input);
             }
 
             var trailers = new Http1Connection.TrailerHandler(connection);
