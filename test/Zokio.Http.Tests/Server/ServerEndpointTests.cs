@@ -135,6 +135,21 @@ public sealed class ServerEndpointTests
         }
     }
 
+    [Theory, MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
+    public async Task TraceIdentifier_is_the_connection_id_and_the_requests_number_on_it(ServerKind server)
+    {
+        WebApplication app = ServerKinds.CreateBuilder(server).Build();
+        app.MapGet("/", (HttpContext context) => $"{context.Connection.Id} {context.TraceIdentifier}");
+        await using TestHost host = await TestHost.StartAsync(app);
+        using var client = new HttpClient { Timeout = TestHost.Timeout, BaseAddress = host.BaseAddress };
+
+        string[] first = (await client.GetStringAsync("/")).Split(' ');
+        string[] second = (await client.GetStringAsync("/")).Split(' ');
+
+        Assert.Equal($"{first[0]}:00000001", first[1]);
+        Assert.Equal($"{first[0]}:00000002", second[1]);
+    }
+
     private static async Task<(string Server, string Body)> GetAsync(string url, Version version, X509Certificate2? trusted = null)
     {
         using var handler = new SocketsHttpHandler();

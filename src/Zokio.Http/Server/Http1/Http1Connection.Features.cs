@@ -315,7 +315,15 @@ internal abstract partial class Http1Connection :
     string IHttpRequestIdentifierFeature.TraceIdentifier
     {
         // As Kestrel: the connection id and the request's number on it, made only when asked for.
-        get => _traceIdentifier ??= $"{_connection.ConnectionId}:{_requestCount:X8}";
+        get => _traceIdentifier ??= string.Create(
+            _connection.ConnectionId.Length + 9,
+            (Connection: _connection.ConnectionId, Request: (uint)_requestCount),
+            static (text, parts) =>
+            {
+                parts.Connection.CopyTo(text);
+                text[parts.Connection.Length] = ':';
+                parts.Request.TryFormat(text[(parts.Connection.Length + 1)..], out _, "X8", System.Globalization.CultureInfo.InvariantCulture);
+            });
         set => _traceIdentifier = value;
     }
 
