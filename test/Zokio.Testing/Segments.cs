@@ -1,10 +1,11 @@
 using System.Buffers;
 
-namespace Zokio.Http.Tests.Server;
+namespace Zokio.Testing;
 
 /// <summary>Builds a multi-segment <see cref="ReadOnlySequence{T}"/> over one buffer, cut at the given offsets.</summary>
-internal static class Segments
+public static class Segments
 {
+    /// <summary>The bytes cut at every offset in <paramref name="cuts"/> (offsets outside the buffer are ignored).</summary>
     public static ReadOnlySequence<byte> Create(ReadOnlyMemory<byte> bytes, IReadOnlyList<int> cuts)
     {
         if (cuts.Count == 0)
@@ -36,6 +37,10 @@ internal static class Segments
 
     /// <summary>The bytes cut at every offset in <paramref name="cuts"/>.</summary>
     public static ReadOnlySequence<byte> Create(byte[] bytes, params int[] cuts) => Create(bytes.AsMemory(), cuts);
+
+    /// <summary>The bytes in segments of <paramref name="size"/> bytes each.</summary>
+    public static ReadOnlySequence<byte> Every(byte[] bytes, int size) =>
+        Create(bytes, Enumerable.Range(1, (bytes.Length - 1) / size).Select(i => i * size).ToArray());
 
     private sealed class Segment : ReadOnlySequenceSegment<byte>
     {
