@@ -2,8 +2,7 @@ namespace Zokio.Runtime.Diagnostics;
 
 /// <summary>
 /// Per-loop counters for metrics. Written on the loop's thread (plain fields, no interlocked cost), except the stall
-/// and failure counters and <see cref="BytesSentOffLoop"/>, which other threads increment with
-/// <see cref="Interlocked"/>; read by observable instruments.
+/// and failure counters, which other threads increment with <see cref="Interlocked"/>; read by observable instruments.
 /// <see cref="Steals"/> counts on the thief, on its own thread.
 /// A torn read is impossible for aligned 64-bit fields on 64-bit platforms.
 /// </summary>
@@ -14,15 +13,9 @@ internal sealed class LoopCounters
     public long ConnectionsRejected;
     public long BytesReceived;
     public long BytesSent;
-
-    // Bytes other threads sent directly (LoopSocket.TrySend off the loop), added with Interlocked: reported in BytesSent.
-    public long BytesSentOffLoop;
     public long Stalls;
     public long HandOffs;
     public long WorkItemFailures;
     public long Steals;
     public long ReceiveBufferShortages;
-
-    /// <summary>Bytes sent by the loop's sockets, on the loop and from other threads; any thread.</summary>
-    public long TotalBytesSent => Volatile.Read(ref BytesSent) + Volatile.Read(ref BytesSentOffLoop);
 }

@@ -60,7 +60,7 @@ public readonly record struct LoopSnapshot(
             Volatile.Read(ref counters.ConnectionsAccepted),
             Volatile.Read(ref counters.ConnectionsRejected),
             Volatile.Read(ref counters.BytesReceived),
-            counters.TotalBytesSent,
+            Volatile.Read(ref counters.BytesSent),
             loop.Iterations,
             loop.Completions,
             backend.Enters,

@@ -26,7 +26,7 @@ public static class ZokioMetrics
         s_meter.CreateObservableCounter("zokio.connections.accepted", () => PerLoop(l => l.Counters.ConnectionsAccepted), "{connection}", "Connections accepted.");
         s_meter.CreateObservableCounter("zokio.connections.rejected", () => PerLoop(l => l.Counters.ConnectionsRejected), "{connection}", "Connections refused or failed at accept.");
         s_meter.CreateObservableCounter("zokio.bytes.received", () => PerLoop(l => l.Counters.BytesReceived), "By", "Bytes received from peers.");
-        s_meter.CreateObservableCounter("zokio.bytes.sent", () => PerLoop(l => l.Counters.TotalBytesSent), "By", "Bytes sent to peers.");
+        s_meter.CreateObservableCounter("zokio.bytes.sent", () => PerLoop(l => l.Counters.BytesSent), "By", "Bytes sent to peers.");
         s_meter.CreateObservableCounter("zokio.loop.iterations", () => PerLoop(l => l.Iterations), "{iteration}", "Event loop iterations.");
         s_meter.CreateObservableCounter("zokio.loop.completions", () => PerLoop(l => l.Completions), "{completion}", "Kernel completions dispatched (CQEs, or ready events for epoll).");
         s_meter.CreateObservableCounter("zokio.loop.enters", () => PerLoop(l => l.IoBackend.Enters), "{syscall}", "Waits and submissions entering the kernel (io_uring_enter or epoll_wait).");

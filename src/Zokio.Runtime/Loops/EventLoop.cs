@@ -97,14 +97,6 @@ public sealed partial class EventLoop : PipeScheduler
     /// <summary>True when called on the thread that currently runs this loop.</summary>
     public bool IsOnLoopThread => Environment.CurrentManagedThreadId == Volatile.Read(ref _ownerThreadId);
 
-    /// <summary>
-    /// True while the loop waits in the kernel (or is about to) with nothing queued since: work scheduled now costs a
-    /// wake-up, a syscall and a context switch. A hint that may be stale when read: for choosing, say, to send a flush
-    /// made off the loop right there (<see cref="Net.LoopSocket.TrySend(System.Buffers.ReadOnlySequence{byte}, out System.Net.Sockets.SocketError)"/>)
-    /// rather than wake the loop to send it.
-    /// </summary>
-    public bool IsSleeping => Volatile.Read(ref _sleeping) == 1;
-
     /// <summary>Where application code for this loop's connections runs, per <see cref="ApplicationScheduling"/>.</summary>
     /// <summary>
     /// Where application work of this loop's connections runs, per <see cref="EventLoopGroupOptions.ApplicationScheduling"/>:

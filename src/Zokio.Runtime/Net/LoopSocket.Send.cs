@@ -50,50 +50,30 @@ public sealed partial class LoopSocket
     }
 
     /// <summary>
-    /// Sends what a non-blocking sendmsg(2) takes of <paramref name="buffers"/> right now, on the calling thread: the
-    /// bytes sent, 0 when the socket takes none or has failed (nothing is thrown). For last words before an abort.
+    /// Sends what a non-blocking sendmsg(2) takes of <paramref name="buffers"/> right now, with no send of this socket
+    /// pending: the bytes sent, 0 when the socket takes none or has failed (nothing is thrown). For last words before an
+    /// abort. On the loop thread.
     /// </summary>
-    /// <remarks>Any thread, with no other send of this socket pending or running (see <see cref="TrySend(ReadOnlySequence{byte}, out SocketError)"/>).</remarks>
-    public int TrySend(ReadOnlySequence<byte> buffers) => TrySend(buffers, out _);
-
-    /// <summary>
-    /// Sends what a non-blocking sendmsg(2) takes of <paramref name="buffers"/> right now (up to 64 segments), on the
-    /// calling thread, which may be any thread: for a flush made off the loop, so the loop need not be woken to send it.
-    /// Returns the bytes sent; <paramref name="error"/> is <see cref="SocketError.Success"/> when some were,
-    /// <see cref="SocketError.WouldBlock"/> when the socket buffer is full, or what failed (nothing is thrown).
-    /// </summary>
-    /// <remarks>
-    /// Bytes leave in the order the calls are made: the caller makes sure that no other send of this socket is pending
-    /// (a <see cref="SendAsync"/> not yet completed) or running on another thread meanwhile.
-    /// </remarks>
-    public int TrySend(ReadOnlySequence<byte> buffers, out SocketError error)
+    public unsafe int TrySend(ReadOnlySequence<byte> buffers)
     {
+        ThrowIfNotOnLoop();
+        Debug.Assert(_send is not { InFlight: true });
         if (_closed || buffers.IsEmpty)
         {
-            error = _closed ? SocketError.OperationAborted : SocketError.Success;
             return 0;
         }
 
-        IoResult result = NativeSocketBuffers.SendNow(Fd, buffers);
-        if (!result.Succeeded || result.Value == 0)
+        NativeSocketBuffers native = _sendBuffers ??= Loop.RentSocketBuffers();
+        native.PrepareSend(buffers);
+        nint sent = Interop.Sys.SendMsg(Fd, (Interop.MsgHdr*)native.MessageAddress, Interop.Sys.MSG_DONTWAIT | Interop.Sys.MSG_NOSIGNAL);
+        ReleaseSendBuffers();
+        if (sent <= 0)
         {
-            // 0 bytes for a non-empty buffer means the socket can take no more: a broken pipe, as in SendMessageAsync.
-            error = result.Succeeded ? IoResult.Failure(Interop.Errno.EPIPE).SocketError : result.SocketError;
             return 0;
         }
 
-        error = SocketError.Success;
-        int sent = result.Value;
-        if (Loop.IsOnLoopThread)
-        {
-            Loop.Counters.BytesSent += sent;
-        }
-        else
-        {
-            Interlocked.Add(ref Loop.Counters.BytesSentOffLoop, sent);
-        }
-
-        return sent;
+        Loop.Counters.BytesSent += sent;
+        return (int)sent;
     }
 
     /// <summary>Releases the pins on memory that is not the pool's and gives the native buffers back to the loop.</summary>

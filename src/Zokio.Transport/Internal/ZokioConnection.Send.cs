@@ -47,39 +47,19 @@ internal sealed partial class ZokioConnection
         while (true)
         {
             ReadResult result = await output.ReadAsync();
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            if (!Loop.IsOnLoopThread)
-            {
-                // Resumed on a thread that flushed while the loop slept (SendScheduler): send from here what the socket
-                // takes now. The rest (a full socket buffer), a failure, the end and an abort are the loop's.
-                SocketError error = SocketError.Success;
-                if (!result.IsCanceled)
-                {
-                    buffer = SendFromThisThread(buffer, out error);
-                }
-
-                if (!buffer.IsEmpty || result.IsCanceled || result.IsCompleted)
-                {
-                    await new LoopSwitch(Loop);
-                }
-
-                if (error is not (SocketError.Success or SocketError.WouldBlock))
-                {
-                    // Thrown on the loop, where the connection's end (Shutdown, the socket's close) runs.
-                    throw new SocketException((int)error);
-                }
-            }
-
             if (result.IsCanceled)
             {
                 // Abort(): what the application wrote before it aborted (HTTP/2's GOAWAY or RST_STREAM, say) still goes
                 // out if the socket takes it at once, as it would have on Kestrel's Sockets transport, which sends
                 // from the writing thread; then the connection closes.
-                _socket.TrySend(buffer);
+                _socket.TrySend(result.Buffer);
 
                 break;
             }
 
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            SequencePosition end = buffer.End;
+            bool isCompleted = result.IsCompleted;
             while (!buffer.IsEmpty)
             {
                 int sent = await _socket.SendAsync(buffer);
@@ -87,23 +67,11 @@ internal sealed partial class ZokioConnection
                 buffer = buffer.Slice(sent);
             }
 
-            output.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted)
+            output.AdvanceTo(end);
+            if (isCompleted)
             {
                 break;
             }
         }
-    }
-
-    /// <summary>Sends with direct non-blocking sendmsg calls until all is sent, the socket is full or it fails; returns the rest.</summary>
-    private ReadOnlySequence<byte> SendFromThisThread(ReadOnlySequence<byte> buffer, out SocketError error)
-    {
-        error = SocketError.Success;
-        while (!buffer.IsEmpty && error == SocketError.Success)
-        {
-            buffer = buffer.Slice(_socket.TrySend(buffer, out error));
-        }
-
-        return buffer;
     }
 }

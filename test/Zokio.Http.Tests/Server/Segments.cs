@@ -1,11 +1,10 @@
 using System.Buffers;
 
-namespace Zokio.Testing;
+namespace Zokio.Http.Tests.Server;
 
 /// <summary>Builds a multi-segment <see cref="ReadOnlySequence{T}"/> over one buffer, cut at the given offsets.</summary>
-public static class Segments
+internal static class Segments
 {
-    /// <summary>The bytes cut at every offset in <paramref name="cuts"/> (offsets outside the buffer are ignored).</summary>
     public static ReadOnlySequence<byte> Create(ReadOnlyMemory<byte> bytes, IReadOnlyList<int> cuts)
     {
         if (cuts.Count == 0)
@@ -37,10 +36,6 @@ public static class Segments
 
     /// <summary>The bytes cut at every offset in <paramref name="cuts"/>.</summary>
     public static ReadOnlySequence<byte> Create(byte[] bytes, params int[] cuts) => Create(bytes.AsMemory(), cuts);
-
-    /// <summary>The bytes in segments of <paramref name="size"/> bytes each.</summary>
-    public static ReadOnlySequence<byte> Every(byte[] bytes, int size) =>
-        Create(bytes, Enumerable.Range(1, (bytes.Length - 1) / size).Select(i => i * size).ToArray());
 
     private sealed class Segment : ReadOnlySequenceSegment<byte>
     {
