@@ -4,7 +4,7 @@
 # symbols and the share per module (kernel, CoreLib, Kestrel, Zokio, ...).
 #
 # Usage: bench/profile.sh SERVER LOAD [SECONDS]
-#   SERVER  zokio | zokio-epoll | zokio-loop | zokio-threadpool | sockets
+#   SERVER  zokio | zokio-epoll | zokio-loop | zokio-threadpool | sockets | zokio-server | zokio-server-epoll
 #   LOAD    plaintext | plaintext-pipelined | json | connect-rate | limited-conn | h2c | h2-tls | grpc-unary | db | fortunes
 #   SECONDS recorded (default 10), after a 10 s warm-up (ZOKIO_PROFILE_WARMUP; as run.sh, so the JIT is done)
 # Environment: ZOKIO_DB (a connection string, for db and fortunes; bench/db/setup.sh prints one).
@@ -33,6 +33,8 @@ case $SERVER in
     zokio-loop) args=(--Zokio:ApplicationScheduling=Loop) ;;
     zokio-threadpool) args=(--Zokio:ApplicationScheduling=ThreadPool) ;;
     sockets) args=(--Zokio:Enabled=false) ;;
+    zokio-server) args=(--Zokio:Server=Zokio) ;;
+    zokio-server-epoll) args=(--Zokio:Server=Zokio --Zokio:Backend=Epoll) ;;
     *) echo "profile.sh: unknown server $SERVER" >&2; exit 2 ;;
 esac
 [[ -z ${ZOKIO_DB:-} ]] || args+=(--ConnectionStrings:Db="$ZOKIO_DB")

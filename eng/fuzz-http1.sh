@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Long run of the HTTP/1 differential fuzz: COUNT mutated requests from SEED, each sent to Kestrel (Sockets) and fed
-# to Zokio's parser in-process (whole and in random pieces). Prints the number of cases, the differences and the
+# Long run of the HTTP/1 differential fuzz: COUNT mutated requests from SEED, each sent to Kestrel (Sockets) and to
+# Zokio's server (io_uring and epoll in turn), and fed to Zokio's parser in-process (whole and in random pieces). Prints the number of cases, the differences and the
 # shapes of Kestrel's answers. Usage: eng/fuzz-http1.sh [COUNT] [SEED]   (defaults: 20000, a seed from the clock)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -17,4 +17,21 @@ public sealed class ZokioOptions : ZokioTransportOptions
     /// </summary>
     /// <remarks>Defaults to true.</remarks>
     public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Which server answers HTTP: Kestrel on Zokio's transport, or Zokio's own HTTP/1.1 server on the loops, which
+    /// hands what it does not serve itself to Kestrel in the same process. Needs <see cref="Enabled"/>.
+    /// </summary>
+    /// <remarks>Defaults to <see cref="ZokioServerKind.Kestrel"/>.</remarks>
+    public ZokioServerKind Server { get; set; } = ZokioServerKind.Kestrel;
+
+    /// <inheritdoc/>
+    public override void Validate(string prefix = "")
+    {
+        base.Validate(prefix);
+        if (!Enum.IsDefined(Server))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Server), Server, $"{prefix}{nameof(Server)} must be one of {string.Join(", ", Enum.GetNames<ZokioServerKind>())}; got {Server}.");
+        }
+    }
 }

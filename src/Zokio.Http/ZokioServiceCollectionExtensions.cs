@@ -54,6 +54,7 @@ public static class ZokioServiceCollectionExtensions
             services.AddSingleton<IConnectionListenerFactory>(sp => sp.GetRequiredService<ZokioListenerFactory>());
             services.AddSingleton<IOptions<ZokioTransportOptions>>(sp => Options.Create<ZokioTransportOptions>(sp.GetRequiredService<IOptions<ZokioOptions>>().Value));
             services.AddTransient<IStartupFilter, RequestLabelStartupFilter>();
+            Server.ServerRegistration.Add(services);
         }
 
         if (configure is not null)

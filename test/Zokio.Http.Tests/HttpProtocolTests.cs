@@ -89,7 +89,7 @@ public class HttpProtocolTests
     [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Http2_over_tls_negotiated_with_alpn_is_served_by_Zokio(LoopBackendKind backend)
     {
-        using X509Certificate2 certificate = CreateSelfSignedCertificate();
+        using X509Certificate2 certificate = TestCertificate.Create();
         using ZokioMeterReader meter = new();
         long acceptedBefore = meter.Read(ZokioMeterReader.ConnectionsAccepted);
         // Both protocols offered, so HTTP/2 is chosen by ALPN during the handshake rather than fixed by the endpoint.
@@ -119,21 +119,5 @@ public class HttpProtocolTests
         Assert.Equal(HttpVersion.Version20, response.Version);
         Assert.Equal("HTTP/2", await response.Content.ReadAsStringAsync());
         Assert.True(meter.Read(ZokioMeterReader.ConnectionsAccepted) > acceptedBefore, "Zokio accepted no connection; another transport served.");
-    }
-
-    /// <summary>A server certificate for 127.0.0.1, exported and re-imported as PFX so Kestrel gets a usable private key.</summary>
-    private static X509Certificate2 CreateSelfSignedCertificate()
-    {
-        using RSA key = RSA.Create(2048);
-        CertificateRequest request = new("CN=Zokio test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        SubjectAlternativeNameBuilder names = new();
-        names.AddIpAddress(IPAddress.Loopback);
-        names.AddDnsName("localhost");
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, false));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        using X509Certificate2 created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
-        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), password: null);
     }
 }

@@ -20,6 +20,7 @@ internal static class ZokioOptionsBinding
         List<string> failures = [];
         CheckEnum<LoopBackendKind>(section, nameof(ZokioOptions.Backend), failures);
         CheckEnum<ApplicationScheduling>(section, nameof(ZokioOptions.ApplicationScheduling), failures);
+        CheckEnum<ZokioServerKind>(section, nameof(ZokioOptions.Server), failures);
         if (failures.Count == 0)
         {
             try

@@ -5,17 +5,19 @@ using Xunit.Abstractions;
 namespace Zokio.Http.Tests.Server;
 
 /// <summary>
-/// The seeded differential fuzz: mutated requests through Kestrel (Sockets) and through the parser, which must agree,
-/// and through the parser again in random pieces, which must not change its answer. The bounded run is a fixed seed
+/// The seeded differential fuzz: mutated requests through Kestrel (Sockets), through the parser and through Zokio's
+/// server end to end (io_uring and epoll in turn), which must all agree, and through the parser again in random
+/// pieces, which must not change its answer. The bounded run is a fixed seed
 /// list; <c>ZOKIO_HTTP1_FUZZ_COUNT</c> and <c>ZOKIO_HTTP1_FUZZ_SEED</c> make it a long run (eng/fuzz-http1.sh).
 /// </summary>
-public sealed class Http1FuzzTests(KestrelOracle kestrel, ITestOutputHelper output) : IClassFixture<KestrelOracle>
+public sealed class Http1FuzzTests(KestrelOracle kestrel, ZokioServerOnIoUring ioUring, ZokioServerOnEpoll epoll, ITestOutputHelper output)
+    : IClassFixture<KestrelOracle>, IClassFixture<ZokioServerOnIoUring>, IClassFixture<ZokioServerOnEpoll>
 {
     private static readonly int[] BoundedSeeds = [1, 2, 3, 4];
     private const int CasesPerSeed = 100;
 
     [Fact]
-    public async Task Mutated_requests_get_the_same_outcome_from_Kestrel_and_the_parser()
+    public async Task Mutated_requests_get_the_same_outcome_from_Kestrel_the_parser_and_Zokio_server()
     {
         int[] seeds = BoundedSeeds;
         int perSeed = CasesPerSeed;
@@ -42,6 +44,8 @@ public sealed class Http1FuzzTests(KestrelOracle kestrel, ITestOutputHelper outp
                 string actual = parserOutcome.ToString();
                 int[] splits = fuzzer.Splits(input.Length);
                 string split = Http1Model.Run(input, KestrelOracle.Limits, splits).ToString();
+                KestrelOracle server = i % 2 == 0 ? ioUring : epoll;
+                Http1Outcome serverOutcome = await server.RunAsync(request);
                 ran++;
                 string shape = Shape(expected);
                 shapes[shape] = shapes.GetValueOrDefault(shape) + 1;
@@ -56,6 +60,12 @@ public sealed class Http1FuzzTests(KestrelOracle kestrel, ITestOutputHelper outp
                 else if (expected != actual)
                 {
                     differences.Add($"seed {seed} case {i}: {Escape(request)}\n  Kestrel ({kestrelOutcome.Trace}): {expected}\n  parser:  {actual}\n  split {string.Join(',', splits)}: {split}");
+                }
+
+                if (serverOutcome.ToString() != actual)
+                {
+                    // The server must answer as its parser does (and so as Kestrel, or with the argued difference).
+                    differences.Add($"seed {seed} case {i}: Zokio's server ({(i % 2 == 0 ? "io_uring" : "epoll")}) differs from the parser: {Escape(request)}\n  Kestrel: {expected}\n  parser:  {actual}\n  server ({serverOutcome.Trace}): {serverOutcome}");
                 }
             }
         }

@@ -16,7 +16,7 @@ namespace Zokio.Http.Tests.Server;
 /// case goes raw over a new loopback connection, followed by <see cref="EchoFormat.Probe"/> and the end of the stream;
 /// the outcome is the final responses read until the server closes.
 /// </summary>
-public sealed class KestrelOracle : IAsyncLifetime
+public class KestrelOracle : IAsyncLifetime
 {
     /// <summary>
     /// Kestrel's limits except the body size, lowered from 30 MB so that a case can cross it cheaply; the same limits
@@ -30,8 +30,9 @@ public sealed class KestrelOracle : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        WebApplicationBuilder builder = WebApplication.CreateBuilder();
-        builder.Logging.ClearProviders();
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(Arguments);
+        TestHost.ConfigureLogging(builder);
+        ConfigureServer(builder);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = Limits.MaxRequestBodySize;
@@ -47,6 +48,14 @@ public sealed class KestrelOracle : IAsyncLifetime
         app.Run(EchoAsync);
         _host = await TestHost.StartAsync(app);
         _endPoint = new IPEndPoint(IPAddress.Loopback, _host.BaseAddress.Port);
+    }
+
+    /// <summary>The command line the host starts with (how an operator picks the server).</summary>
+    protected virtual string[] Arguments => [];
+
+    /// <summary>Adds to the host what the server under test needs.</summary>
+    protected virtual void ConfigureServer(WebApplicationBuilder builder)
+    {
     }
 
     public async Task DisposeAsync()

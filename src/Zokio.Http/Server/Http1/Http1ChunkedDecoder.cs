@@ -37,6 +37,20 @@ internal struct Http1ChunkedDecoder
 
     public readonly bool IsComplete => _mode == Mode.Complete;
 
+    /// <summary>
+    /// Gives back the last <paramref name="count"/> bytes of the data just returned, which the application did not
+    /// consume: the next <see cref="Read"/> returns them again, and they are not counted twice against the limit.
+    /// </summary>
+    public void Unread(long count)
+    {
+        if (count > 0)
+        {
+            _chunkRemaining += count;
+            _observedBytes -= count;
+            _mode = Mode.Data;
+        }
+    }
+
     /// <summary>Readies the decoder for another chunked body.</summary>
     public void Reset(long? maxRequestBodySize) => this = new Http1ChunkedDecoder(maxRequestBodySize);
 

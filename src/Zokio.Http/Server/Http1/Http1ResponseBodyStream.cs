@@ -1,0 +1,56 @@
+namespace Zokio.Http.Server.Http1;
+
+/// <summary><c>Response.Body</c>: the response body writer as a write-only stream, one per connection.</summary>
+internal sealed class Http1ResponseBodyStream(Http1Connection connection, Http1ResponseBodyWriter body) : Stream
+{
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ValueTask<System.IO.Pipelines.FlushResult> flush = body.WriteAsync(buffer, cancellationToken);
+        return flush.IsCompletedSuccessfully ? default : new ValueTask(flush.AsTask());
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        if (!connection.AllowSynchronousIO)
+        {
+            throw new InvalidOperationException("Synchronous operations are disallowed. Call WriteAsync or set AllowSynchronousIO to true instead.");
+        }
+
+        WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    }
+
+    public override Task FlushAsync(CancellationToken cancellationToken)
+    {
+        ValueTask<System.IO.Pipelines.FlushResult> flush = body.FlushAsync(cancellationToken);
+        return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();
+    }
+
+    public override void Flush()
+    {
+        if (!connection.AllowSynchronousIO)
+        {
+            throw new InvalidOperationException("Synchronous operations are disallowed. Call FlushAsync or set AllowSynchronousIO to true instead.");
+        }
+
+        FlushAsync(default).GetAwaiter().GetResult();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+}

@@ -1,0 +1,127 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Zokio.Http.Server.Http1;
+
+namespace Zokio.Http.Server;
+
+/// <summary>
+/// Zokio's HTTP/1.1 server for one app: Kestrel's limits and settings, the <c>Date</c> header, the once-a-second
+/// heartbeat that enforces the timeouts, and the connections it serves. Kestrel still accepts the connections (on
+/// Zokio's transport) and hands those of the endpoints Zokio serves to <see cref="ServeAsync"/> (see
+/// <see cref="KestrelEndpointHook"/>), so its connection limits, graceful shutdown and connection logs apply unchanged.
+/// </summary>
+internal sealed class Http1Server : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly HashSet<Http1Connection> _connections = [];
+    private readonly KestrelServerOptions _kestrel;
+    private Func<ConnectionContext, Http1Connection>? _connectionFactory;
+    private ITimer? _heartbeat;
+    private long _upgradedConnections;
+
+    public Http1Server(IOptions<KestrelServerOptions> kestrel, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null)
+    {
+        _kestrel = kestrel.Value;
+        Time = timeProvider ?? TimeProvider.System;
+        Logger = loggerFactory.CreateLogger("Zokio.Http.Server");
+        Date = new DateHeaderCache(Time.GetUtcNow());
+        KestrelServerLimits limits = _kestrel.Limits;
+        Limits = new Http1Limits(limits.MaxRequestLineSize, limits.MaxRequestHeadersTotalSize, limits.MaxRequestHeaderCount, limits.MaxRequestBodySize);
+    }
+
+    public ILogger Logger { get; }
+
+    public TimeProvider Time { get; }
+
+    public DateHeaderCache Date { get; }
+
+    public Http1Limits Limits { get; }
+
+    public KestrelServerLimits KestrelLimits => _kestrel.Limits;
+
+    public bool AddServerHeader => _kestrel.AddServerHeader;
+
+    public bool AllowSynchronousIO => _kestrel.AllowSynchronousIO;
+
+    public Func<string, System.Text.Encoding?>? ResponseHeaderEncodingSelector => _kestrel.ResponseHeaderEncodingSelector;
+
+    /// <summary>Starts serving <paramref name="application"/>: called by <see cref="ZokioServer"/> before Kestrel binds.</summary>
+    public void Start<TContext>(IHttpApplication<TContext> application)
+        where TContext : notnull
+    {
+        _connectionFactory = connection => new Http1Connection<TContext>(this, connection, application);
+        _heartbeat = Time.CreateTimer(static state => ((Http1Server)state!).OnHeartbeat(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>Serves one connection until it closes; Kestrel disposes it afterwards.</summary>
+    public async Task ServeAsync(ConnectionContext connection)
+    {
+        Func<ConnectionContext, Http1Connection> factory = _connectionFactory ?? throw new InvalidOperationException("Zokio's server was handed a connection before it started.");
+        Http1Connection http = factory(connection);
+        lock (_lock)
+        {
+            _connections.Add(http);
+        }
+
+        try
+        {
+            await http.ProcessRequestsAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _connections.Remove(http);
+            }
+        }
+    }
+
+    /// <summary>Takes one of <c>MaxConcurrentUpgradedConnections</c>; false when none is left.</summary>
+    public bool TryUpgrade()
+    {
+        long? max = _kestrel.Limits.MaxConcurrentUpgradedConnections;
+        long count = Interlocked.Increment(ref _upgradedConnections);
+        if (max is { } limit && count > limit)
+        {
+            Interlocked.Decrement(ref _upgradedConnections);
+            return false;
+        }
+
+        return true;
+    }
+
+    public void ReleaseUpgrade() => Interlocked.Decrement(ref _upgradedConnections);
+
+    public void Dispose() => _heartbeat?.Dispose();
+
+    private void OnHeartbeat()
+    {
+        DateTimeOffset now = Time.GetUtcNow();
+        Date.Refresh(now);
+        long ticks = Time.GetTimestamp();
+        // Timed-out connections are told outside the lock: telling one cancels its pending read, and a pipe may run the
+        // reader's continuation inline.
+        List<Http1Connection>? expired = null;
+        lock (_lock)
+        {
+            foreach (Http1Connection connection in _connections)
+            {
+                if (connection.CheckTimeouts(ticks) != Http1.ConnectionTimeout.None)
+                {
+                    (expired ??= []).Add(connection);
+                }
+            }
+        }
+
+        if (expired is not null)
+        {
+            foreach (Http1Connection connection in expired)
+            {
+                connection.OnTimeout(connection.CheckTimeouts(ticks));
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Zokio.Http.Server;
+using Zokio.Runtime.Loops;
+
+namespace Zokio.Http.Tests.Server;
+
+/// <summary>
+/// Who serves what with <c>Zokio:Server=Zokio</c>: HTTP/1.1 by Zokio's server (<c>Server: Zokio</c>), everything else
+/// by Kestrel on Zokio's transport in the same process (<c>Server: Kestrel</c>), endpoints from configuration, URLs or
+/// code, and the start-up log naming the server of each endpoint.
+/// </summary>
+public sealed class ServerEndpointTests
+{
+    [Fact]
+    public void The_Kestrel_internals_the_endpoint_hook_reads_still_exist()
+    {
+        // If Kestrel renames them, Zokio:Server=Zokio fails at start with a message; this says why first.
+        Assert.NotNull(KestrelEndpointHook.CodeBackedListenOptions);
+        Assert.NotNull(KestrelEndpointHook.EndpointDefaults);
+        Assert.NotNull(KestrelEndpointHook.IsTls);
+    }
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task The_samples_configuration_serves_HTTP1_with_Zokio_and_h2c_with_Kestrel(LoopBackendKind backend)
+    {
+        int h1 = FreePort(), h2c = FreePort();
+        using var logs = new CapturingLoggerProvider(LogLevel.Information);
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(
+        [
+            "--Zokio:Server=Zokio", $"--Zokio:Backend={backend}", "--Zokio:LoopCount=2",
+            $"--Kestrel:Endpoints:h1:Url=http://127.0.0.1:{h1}", "--Kestrel:Endpoints:h1:Protocols=Http1",
+            $"--Kestrel:Endpoints:h2c:Url=http://127.0.0.1:{h2c}", "--Kestrel:Endpoints:h2c:Protocols=Http2",
+        ]);
+        TestHost.ConfigureLogging(builder);
+        builder.Logging.AddProvider(logs);
+        builder.WebHost.UseZokio();
+        WebApplication app = builder.Build();
+        app.MapGet("/", (HttpContext context) => context.Request.Protocol);
+        await using TestHost host = await TestHost.StartAsync(app);
+
+        (string server, string body) = await GetAsync($"http://127.0.0.1:{h1}/", HttpVersion.Version11);
+        Assert.Equal(("Zokio", "HTTP/1.1"), (server, body));
+        (server, body) = await GetAsync($"http://127.0.0.1:{h2c}/", HttpVersion.Version20);
+        Assert.Equal(("Kestrel", "HTTP/2"), (server, body));
+
+        string[] lines = logs.Messages.Where(m => m.Category == "Zokio.Http.Server").Select(m => m.Message).ToArray();
+        Assert.Contains($"http://127.0.0.1:{h1}: HTTP/1.1 is served by Zokio's server.", lines);
+        Assert.Contains(lines, line => line.StartsWith($"http://127.0.0.1:{h2c}: served by Kestrel on Zokio's transport", StringComparison.Ordinal));
+    }
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_cleartext_HTTP1_and_HTTP2_endpoint_leaves_HTTP2_prior_knowledge_to_Kestrel(LoopBackendKind backend)
+    {
+        WebApplication app = TestHost.CreateZokioBuilder(backend, args: ["--Zokio:Server=Zokio"], protocols: HttpProtocols.Http1AndHttp2).Build();
+        app.MapGet("/", (HttpContext context) => context.Request.Protocol);
+        await using TestHost host = await TestHost.StartAsync(app);
+
+        Assert.Equal(("Zokio", "HTTP/1.1"), await GetAsync(host.BaseAddress.ToString(), HttpVersion.Version11));
+        // Kestrel answers the HTTP/2 preface on such an endpoint with HTTP_1_1_REQUIRED (cleartext HTTP/2 needs an
+        // HTTP/2-only endpoint), with or without Zokio's server in front.
+        HttpRequestException refused = await Assert.ThrowsAsync<HttpRequestException>(() => GetAsync(host.BaseAddress.ToString(), HttpVersion.Version20));
+        Assert.Contains("HTTP_1_1_REQUIRED", refused.Message);
+    }
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_TLS_endpoint_in_code_serves_HTTP1_with_Zokio_and_h2_by_ALPN_with_Kestrel(LoopBackendKind backend)
+    {
+        using X509Certificate2 certificate = TestCertificate.Create();
+        WebApplication app = TestHost.CreateZokioBuilder(backend, args: ["--Zokio:Server=Zokio"], protocols: HttpProtocols.Http1AndHttp2, certificate: certificate).Build();
+        app.MapGet("/", (HttpContext context) => $"{context.Request.Protocol} {context.Request.Scheme} {context.Features.Get<ITlsConnectionFeature>() is not null}");
+        await using TestHost host = await TestHost.StartAsync(app);
+
+        Assert.Equal(("Zokio", "HTTP/1.1 https True"), await GetAsync(host.BaseAddress.ToString(), HttpVersion.Version11, certificate));
+        Assert.Equal(("Kestrel", "HTTP/2 https True"), await GetAsync(host.BaseAddress.ToString(), HttpVersion.Version20, certificate));
+    }
+
+    [Fact]
+    public async Task With_Zokio_disabled_Kestrel_on_Sockets_serves_everything()
+    {
+        WebApplication app = TestHost.CreateZokioBuilder(LoopBackendKind.Epoll, args: ["--Zokio:Server=Zokio", "--Zokio:Enabled=false"]).Build();
+        app.MapGet("/", () => "ok");
+        await using TestHost host = await TestHost.StartAsync(app);
+
+        Assert.Equal(("Kestrel", "ok"), await GetAsync(host.BaseAddress.ToString(), HttpVersion.Version11));
+    }
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task AddServerHeader_false_leaves_the_Server_header_out(LoopBackendKind backend)
+    {
+        WebApplicationBuilder builder = TestHost.CreateZokioBuilder(backend, args: ["--Zokio:Server=Zokio"]);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        WebApplication app = builder.Build();
+        app.MapGet("/", () => "ok");
+        await using TestHost host = await TestHost.StartAsync(app);
+
+        Assert.Equal(("", "ok"), await GetAsync(host.BaseAddress.ToString(), HttpVersion.Version11));
+        Assert.IsType<ZokioServer>(app.Services.GetRequiredService<IServer>());
+    }
+
+    private static async Task<(string Server, string Body)> GetAsync(string url, Version version, X509Certificate2? trusted = null)
+    {
+        using var handler = new SocketsHttpHandler();
+        if (trusted is not null)
+        {
+            handler.SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == trusted.GetCertHashString(),
+            };
+        }
+
+        using var client = new HttpClient(handler) { Timeout = TestHost.Timeout, DefaultRequestVersion = version, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        using HttpResponseMessage response = await client.GetAsync(url);
+        Assert.Equal(version, response.Version);
+        return (string.Join(",", response.Headers.Server.Select(s => s.ToString())), await response.Content.ReadAsStringAsync());
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
