@@ -11,7 +11,8 @@ using Zokio.Samples.WebApi.TechEmpower;
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 
 // The one line that puts Kestrel on Zokio's event loops. Endpoints still come from Kestrel's own configuration
-// (appsettings.json: Kestrel:Endpoints); options from the "Zokio" section (--Zokio:Enabled=false serves with Sockets).
+// (appsettings.json: Kestrel:Endpoints); options from the "Zokio" section (--Zokio:Enabled=false serves with Sockets,
+// --Zokio:Server=Zokio with Zokio's own HTTP/1.1 server).
 builder.WebHost.UseZokio();
 
 builder.Services.AddGrpc();
@@ -65,9 +66,10 @@ catch (OptionsValidationException)
 
 ICollection<string> addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
 // The loops know the backend in use: what Backend=Auto chose (the Zokio.Runtime log line above says why).
+ZokioOptions zokio = app.Services.GetRequiredService<IOptions<ZokioOptions>>().Value;
 string transport = app.Services.GetZokioLoops() is EventLoopGroup loops
-    ? $"Zokio ({loops.Backend}, {loops.Loops.Count} loop(s), {loops.Options.ApplicationScheduling} scheduling)"
-    : app.Services.GetRequiredService<IOptions<ZokioOptions>>().Value.Enabled
+    ? $"{(zokio.Server == ZokioServerKind.Zokio ? "Zokio's server" : "Kestrel on Zokio")} ({loops.Backend}, {loops.Loops.Count} loop(s), {loops.Options.ApplicationScheduling} scheduling)"
+    : zokio.Enabled
         ? "Kestrel's Sockets transport (Zokio has no backend on this OS)"
         : "Kestrel's Sockets transport (Zokio disabled)";
 SampleLog.Listening(app.Logger, string.Join(", ", addresses), transport);

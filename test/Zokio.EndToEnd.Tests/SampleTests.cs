@@ -47,6 +47,37 @@ public partial class SampleTests
         }
     }
 
+    [Theory]
+    [InlineData("IoUring")]
+    [InlineData("Epoll")]
+    public async Task With_Zokio_Server_the_sample_answers_HTTP1_itself_and_h2c_through_Kestrel(string backend)
+    {
+        (AppProcess sample, Match ready) = await AppProcess.StartAsync(
+            s_sample, [.. s_anyPorts, "--Zokio:Server=Zokio", $"--Zokio:Backend={backend}"], ListeningLine(), s_timeout);
+        await using AppProcess _ = sample;
+        Assert.Equal("Zokio's server", ready.Groups["server"].Value);
+        Uri h1 = new(ready.Groups["h1"].Value);
+        Uri h2c = new(ready.Groups["h2c"].Value);
+
+        using HttpClient client = new() { Timeout = s_timeout };
+        using HttpResponseMessage plaintext = await client.GetAsync(new Uri(h1, "/plaintext"));
+        Assert.Equal("Hello, World!", await plaintext.Content.ReadAsStringAsync());
+        Assert.Equal("Zokio", plaintext.Headers.Server.ToString());
+        Assert.Contains("Hello, World!", await client.GetStringAsync(new Uri(h1, "/json")));
+        Assert.Equal("Healthy", await client.GetStringAsync(new Uri(h1, "/healthz")));
+        using HttpResponseMessage echo = await client.PostAsync(new Uri(h1, "/echo"), new StringContent("echoed"));
+        Assert.Equal("echoed", await echo.Content.ReadAsStringAsync());
+
+        using HttpRequestMessage http2 = new(HttpMethod.Get, new Uri(h2c, "/plaintext")) { Version = System.Net.HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        using HttpResponseMessage overHttp2 = await client.SendAsync(http2);
+        Assert.Equal("Hello, World!", await overHttp2.Content.ReadAsStringAsync());
+        Assert.Equal("Kestrel", overHttp2.Headers.Server.ToString());
+
+        // The start-up log says who serves each endpoint.
+        Assert.Contains($"{h1.ToString().TrimEnd('/')}: HTTP/1.1 is served by Zokio's server.", sample.Log);
+        Assert.Contains($"{h2c.ToString().TrimEnd('/')}: served by Kestrel on Zokio's transport", sample.Log);
+    }
+
     [Fact]
     public async Task An_invalid_option_stops_the_sample_with_one_line_naming_the_valid_values_and_exit_code_1()
     {
@@ -60,7 +91,7 @@ public partial class SampleTests
         Assert.Single(Regex.Matches(result.Output, "OptionsValidationException"));
     }
 
-    [GeneratedRegex(@"WebApi listening on (?<h1>http://127\.0\.0\.1:\d+), http://127\.0\.0\.1:\d+ via Zokio \((?<backend>\w+), \d+ loop\(s\)")]
+    [GeneratedRegex(@"WebApi listening on (?<h1>http://127\.0\.0\.1:\d+), (?<h2c>http://127\.0\.0\.1:\d+) via (?<server>Kestrel on Zokio|Zokio's server) \((?<backend>\w+), \d+ loop\(s\)")]
     private static partial Regex ListeningLine();
 
     [GeneratedRegex(@"Zokio started \d+ event loop\(s\) on (?<backend>\w+):")]

@@ -18,6 +18,8 @@ public class HandOffTests
         { ServerTransport.Epoll, 1 },
         { ServerTransport.Epoll, 2 },
         { ServerTransport.Sockets, 2 },
+        { ServerTransport.ZokioServerIoUring, 2 },
+        { ServerTransport.ZokioServerEpoll, 2 },
     };
 
     [Theory, MemberData(nameof(ChurnCases))]

@@ -17,6 +17,7 @@ internal sealed class Http1Server : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly HashSet<Http1Connection> _connections = [];
+    private readonly List<(ListenOptions Endpoint, bool ServedByZokio, string Detail)> _endpoints = [];
     private readonly KestrelServerOptions _kestrel;
     private Func<ConnectionContext, Http1Connection>? _connectionFactory;
     private ITimer? _heartbeat;
@@ -54,6 +55,36 @@ internal sealed class Http1Server : IDisposable
     {
         _connectionFactory = connection => new Http1Connection<TContext>(this, connection, application);
         _heartbeat = Time.CreateTimer(static state => ((Http1Server)state!).OnHeartbeat(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>Notes who serves <paramref name="endpoint"/>, for the start-up log (<see cref="LogEndpoints"/>).</summary>
+    public void Describe(ListenOptions endpoint, bool servedByZokio, string detail)
+    {
+        lock (_lock)
+        {
+            _endpoints.Add((endpoint, servedByZokio, detail));
+        }
+    }
+
+    /// <summary>Logs who serves each endpoint, once Kestrel has bound them (so the addresses carry their ports).</summary>
+    public void LogEndpoints()
+    {
+        lock (_lock)
+        {
+            foreach ((ListenOptions endpoint, bool servedByZokio, string detail) in _endpoints)
+            {
+                if (servedByZokio)
+                {
+                    ServerLog.EndpointServedByZokio(Logger, endpoint.ToString() ?? "", detail);
+                }
+                else
+                {
+                    ServerLog.EndpointServedByKestrel(Logger, endpoint.ToString() ?? "", detail);
+                }
+            }
+
+            _endpoints.Clear();
+        }
     }
 
     /// <summary>Serves one connection until it closes; Kestrel disposes it afterwards.</summary>

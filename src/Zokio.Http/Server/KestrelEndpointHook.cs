@@ -88,17 +88,16 @@ internal sealed class KestrelEndpointHook(IOptions<ZokioOptions> zokio, IService
     /// </param>
     private ConnectionDelegate Route(ListenOptions endpoint, ConnectionDelegate next, bool tlsApplied)
     {
-        string name = endpoint.ToString() ?? "";
         bool tls = (bool)IsTls!.GetValue(endpoint)!;
         if (!endpoint.Protocols.HasFlag(HttpProtocols.Http1))
         {
-            ServerLog.EndpointServedByKestrel(Server.Logger, name, $"protocols {endpoint.Protocols}: Zokio's server speaks HTTP/1.1 only for now");
+            Server.Describe(endpoint, servedByZokio: false, $"protocols {endpoint.Protocols}: Zokio's server speaks HTTP/1.1 only for now");
             return next;
         }
 
         if (tls && !tlsApplied)
         {
-            ServerLog.EndpointServedByKestrel(Server.Logger, name, "TLS from configuration or URLs is Kestrel's for now");
+            Server.Describe(endpoint, servedByZokio: false, "TLS from configuration or URLs is Kestrel's for now");
             return next;
         }
 
@@ -106,17 +105,17 @@ internal sealed class KestrelEndpointHook(IOptions<ZokioOptions> zokio, IService
         if (tls)
         {
             // After Kestrel's TLS: ALPN has chosen the protocol.
-            ServerLog.EndpointServedByZokio(Server.Logger, name, http2 ? " (over TLS); HTTP/2 (ALPN h2) by Kestrel" : " (over TLS)");
+            Server.Describe(endpoint, servedByZokio: true, http2 ? " (over TLS); HTTP/2 (ALPN h2) by Kestrel" : " (over TLS)");
             return connection => IsHttp2ByAlpn(connection) ? next(connection) : Server.ServeAsync(connection);
         }
 
         if (!http2)
         {
-            ServerLog.EndpointServedByZokio(Server.Logger, name, "");
+            Server.Describe(endpoint, servedByZokio: true, "");
             return Server.ServeAsync;
         }
 
-        ServerLog.EndpointServedByZokio(Server.Logger, name, "; HTTP/2 with prior knowledge by Kestrel");
+        Server.Describe(endpoint, servedByZokio: true, "; HTTP/2 with prior knowledge by Kestrel");
         return connection => ServeUnlessHttp2Async(connection, next);
     }
 

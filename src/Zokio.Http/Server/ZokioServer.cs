@@ -22,12 +22,20 @@ internal sealed class ZokioServer(IServer kestrel, Http1Server http1, IOptions<Z
         where TContext : notnull
     {
         ZokioOptions settings = options.Value;
-        if (settings.Enabled && settings.Server == ZokioServerKind.Zokio)
+        if (!settings.Enabled || settings.Server != ZokioServerKind.Zokio)
         {
-            http1.Start(application);
+            return kestrel.StartAsync(application, cancellationToken);
         }
 
-        return kestrel.StartAsync(application, cancellationToken);
+        http1.Start(application);
+        return StartBothAsync(application, cancellationToken);
+    }
+
+    private async Task StartBothAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
+        where TContext : notnull
+    {
+        await kestrel.StartAsync(application, cancellationToken).ConfigureAwait(false);
+        http1.LogEndpoints();
     }
 
     /// <summary>

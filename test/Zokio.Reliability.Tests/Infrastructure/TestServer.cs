@@ -15,6 +15,8 @@ internal static class TestServer
     public static string[] TransportArguments(ServerTransport transport, int loops = 2, int stallThresholdMs = 100) => transport switch
     {
         ServerTransport.Sockets => ["--Zokio:Enabled=false"],
+        ServerTransport.ZokioServerIoUring => ["--Zokio:Server=Zokio", .. TransportArguments(ServerTransport.IoUring, loops, stallThresholdMs)],
+        ServerTransport.ZokioServerEpoll => ["--Zokio:Server=Zokio", .. TransportArguments(ServerTransport.Epoll, loops, stallThresholdMs)],
         _ =>
         [
             $"--Zokio:Backend={transport}",

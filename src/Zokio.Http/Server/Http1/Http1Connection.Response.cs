@@ -178,8 +178,8 @@ internal abstract partial class Http1Connection : IHttpResponseFeature, IHttpRes
 
     /// <summary>
     /// Starts the response if it has not started: runs the OnStarting callbacks (last registered first), then writes the
-    /// head into the output (not flushed). <paramref name="appCompleted"/>: nothing more will be written, so a response
-    /// without Content-Length gets one (the bytes buffered so far) instead of chunked framing.
+    /// head into the output (not flushed). <paramref name="appCompleted"/>: nothing more will be written, so an empty
+    /// response without Content-Length gets <c>Content-Length: 0</c> instead of chunked framing.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     internal async ValueTask StartResponseAsync(bool appCompleted)
@@ -232,10 +232,12 @@ internal abstract partial class Http1Connection : IHttpResponseFeature, IHttpRes
         {
             framing = ResponseFraming.ContentLength;
         }
-        else if (appCompleted)
+        else if (appCompleted && _responseBody.BufferedBytes == 0)
         {
+            // As Kestrel: a response that ends with nothing written says so (bytes written but never flushed are
+            // still sent chunked).
             framing = ResponseFraming.ContentLength;
-            contentLength = _responseBody.BufferedBytes;
+            contentLength = 0;
             addContentLength = true;
         }
         else if (ReferenceEquals(_protocol, HttpProtocol.Http11))
@@ -325,8 +327,8 @@ internal abstract partial class Http1Connection : IHttpResponseFeature, IHttpRes
             {
                 if (_hasStarted)
                 {
-                    // Part of the response is gone already: only an abort tells the client it is incomplete.
-                    ((IHttpRequestLifetimeFeature)this).Abort();
+                    // Part of the response is gone already: as Kestrel, it is left unfinished (no last chunk, fewer
+                    // bytes than its Content-Length) and the connection ends, which tells the client it is incomplete.
                     return false;
                 }
 
@@ -356,6 +358,24 @@ internal abstract partial class Http1Connection : IHttpResponseFeature, IHttpRes
             return false;
         }
     }
+
+    /// <summary>
+    /// The application declared a Content-Length and returned, before the response started, having written another
+    /// number of bytes: as Kestrel, the response becomes an empty 500 and the connection closes.
+    /// </summary>
+    internal void OnContentLengthMismatchBeforeStart(long contentLength, long written)
+    {
+        ServerLog.ContentLengthMismatch(_server.Logger, _connection.ConnectionId, ((IHttpRequestIdentifierFeature)this).TraceIdentifier, contentLength, written);
+        _responseHeaders.Clear();
+        _responseHeaders.ContentLength = 0;
+        _responseHeaders[HeaderNames.Connection] = "close";
+        _statusCode = StatusCodes.Status500InternalServerError;
+        _reasonPhrase = null;
+    }
+
+    internal long? DeclaredContentLength => _responseHeaders.ContentLength;
+
+    internal bool ResponseCanHaveBody => !IsHeadRequest && _statusCode is >= 200 and not StatusCodes.Status204NoContent and not StatusCodes.Status304NotModified;
 
     private void ReportApplicationError(Exception error)
     {

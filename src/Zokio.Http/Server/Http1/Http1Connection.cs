@@ -323,12 +323,12 @@ internal abstract partial class Http1Connection
 
     internal bool HasPendingOutput => _outputPending;
 
-    /// <summary>The application wrote fewer bytes than its Content-Length: the client must not take the response as whole.</summary>
-    internal void OnContentLengthMismatch(long contentLength, long written)
-    {
+    /// <summary>
+    /// The application wrote fewer bytes than its Content-Length: the connection ends (as on Kestrel) so the client
+    /// sees the response cut short.
+    /// </summary>
+    internal void OnContentLengthMismatch(long contentLength, long written) =>
         ServerLog.ContentLengthMismatch(_server.Logger, _connection.ConnectionId, ((Microsoft.AspNetCore.Http.Features.IHttpRequestIdentifierFeature)this).TraceIdentifier, contentLength, written);
-        ((Microsoft.AspNetCore.Http.Features.IHttpRequestLifetimeFeature)this).Abort();
-    }
 
     /// <summary>Marks that the output holds bytes not yet flushed.</summary>
     internal void OutputWritten() => _outputPending = true;

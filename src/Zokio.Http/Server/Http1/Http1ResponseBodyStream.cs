@@ -16,7 +16,14 @@ internal sealed class Http1ResponseBodyStream(Http1Connection connection, Http1R
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ValueTask<System.IO.Pipelines.FlushResult> flush = body.WriteAsync(buffer, cancellationToken);
-        return flush.IsCompletedSuccessfully ? default : new ValueTask(flush.AsTask());
+        if (flush.IsCompletedSuccessfully)
+        {
+            // Consumed, so a pooled source goes back to its pool.
+            flush.GetAwaiter().GetResult();
+            return default;
+        }
+
+        return new ValueTask(flush.AsTask());
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -35,7 +42,13 @@ internal sealed class Http1ResponseBodyStream(Http1Connection connection, Http1R
     public override Task FlushAsync(CancellationToken cancellationToken)
     {
         ValueTask<System.IO.Pipelines.FlushResult> flush = body.FlushAsync(cancellationToken);
-        return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();
+        if (flush.IsCompletedSuccessfully)
+        {
+            flush.GetAwaiter().GetResult();
+            return Task.CompletedTask;
+        }
+
+        return flush.AsTask();
     }
 
     public override void Flush()

@@ -97,6 +97,13 @@ internal sealed class Http1ResponseBodyWriter(Http1Connection connection) : Pipe
 
     public override Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
 
+    /// <summary>True: serializers (System.Text.Json) ask how much is buffered to decide when to flush.</summary>
+    public override bool CanGetUnflushedBytes => true;
+
+    /// <summary>The bytes written and not yet flushed: buffered before the head, or waiting in the connection's output.</summary>
+    public override long UnflushedBytes =>
+        _state == State.NotStarted ? _buffered : connection.Output.CanGetUnflushedBytes ? connection.Output.UnflushedBytes : 0;
+
     public override void Advance(int bytes)
     {
         ThrowIfCompleted();
@@ -155,8 +162,7 @@ internal sealed class Http1ResponseBodyWriter(Http1Connection connection) : Pipe
     }
 
     /// <summary>
-    /// Ends the response: starts it if needed (a response never flushed gets a Content-Length), writes the last chunk,
-    /// and checks the Content-Length. False when the response could not be ended properly and the connection must end.
+    /// Ends the response: starts it if needed, writes the last chunk, and checks the Content-Length. False when the response could not be ended properly and the connection must end.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> CompleteResponseAsync()
@@ -168,6 +174,12 @@ internal sealed class Http1ResponseBodyWriter(Http1Connection connection) : Pipe
 
         if (_state == State.NotStarted)
         {
+            if (connection.DeclaredContentLength is { } declared && declared != _buffered && connection.ResponseCanHaveBody)
+            {
+                connection.OnContentLengthMismatchBeforeStart(declared, _buffered);
+                _buffered = 0;
+            }
+
             await connection.StartResponseAsync(appCompleted: true).ConfigureAwait(false);
         }
 

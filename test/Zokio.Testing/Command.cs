@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Zokio.EndToEnd.Tests;
+namespace Zokio.Testing;
 
 /// <summary>Runs a program to completion, with its output collected and a time limit.</summary>
-internal static class Command
+public static class Command
 {
     public sealed record Result(int ExitCode, string Output)
     {

@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 
-namespace Zokio.EndToEnd.Tests;
+namespace Zokio.Testing;
 
 /// <summary>
 /// Programs some tests need from Debian packages: found on PATH, else installed with apt-get (as root, once per test
 /// run), else the reason a test using them is skipped.
 /// </summary>
-internal static class DebianPackages
+public static class DebianPackages
 {
     private static readonly TimeSpan s_installTimeout = TimeSpan.FromMinutes(8);
     private static readonly ConcurrentDictionary<string, Lazy<string?>> s_results = new();
