@@ -12,7 +12,7 @@ public sealed class CommandLineTests
         var options = BenchOptions.Parse([]);
 
         Assert.Equal(Scenario.All, options.Scenarios);
-        Assert.Equal(["zokio", "zokio-epoll", "sockets", "nginx"], options.Servers.Select(s => s.Name));
+        Assert.Equal(["zokio", "zokio-epoll", "sockets", "nginx", "zokio-server", "zokio-server-epoll"], options.Servers.Select(s => s.Name));
         Assert.Equal((3, 10, 10, true, (int?)null), (options.Rounds, options.DurationS, options.WarmupS, options.Pinned, options.Rate));
     }
 

@@ -5,7 +5,6 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Zokio.Runtime.Loops;
-using ThreadState = Zokio.Runtime.Native.ThreadState;
 
 namespace Zokio.Http.Tests;
 
@@ -38,7 +37,7 @@ public class HandOffChurnTests
                 // On the thread pool, where this blocks no loop: while an earlier hand-off's thread has not left, or
                 // where Kestrel went on from the thread its connection started on because the request was already
                 // there. The client asks again.
-                return Results.Text(TestHost.Diverted);
+                return Results.Text(HandOffDriver.Diverted);
             }
 
             // Asleep in the kernel, as a handler blocked on I/O or a lock is.
@@ -56,7 +55,7 @@ public class HandOffChurnTests
             // Block every loop (blocking requests on keep-alive connections that were served before).
             List<Socket> blockers = await OpenServedConnections(endPoint, loops * 2);
             using CancellationTokenSource timeout = new(TestHost.Timeout);
-            Task<string>[] blocking = [.. blockers.Select(b => TestHost.AskOnLoopAsync(() => RequestAsync(b, "/block"), timeout.Token))];
+            Task<string>[] blocking = [.. blockers.Select(b => HandOffDriver.AskOnLoopAsync(() => RequestAsync(b, "/block"), timeout.Token))];
 
             // Churn while blocked: the idle clients go away, new ones arrive and are served.
             foreach (Socket socket in idle)
@@ -102,7 +101,7 @@ public class HandOffChurnTests
         // Runs on the stall detector's thread as it hands the loop off, before it starts the successor. Only the hand-off
         // of the blocking request counts: on a loaded machine another one can be handed off too (a loop thread waiting
         // for a lock that a preempted thread holds is asleep, as a blocked one is).
-        using HandOffListener listener = new(label =>
+        using IDisposable listener = HandOffDriver.OnHandedOff(label =>
         {
             if (label != "GET /block")
             {
@@ -116,7 +115,7 @@ public class HandOffChurnTests
                 // hand-off's exit for a successor that does not exist yet.
                 returned.Wait(TestHost.Timeout);
                 int tid = int.Parse(blockedThread.Task.Result, CultureInfo.InvariantCulture);
-                SpinWait.SpinUntil(() => ThreadState.IsBlocked(tid), TestHost.Timeout);
+                SpinWait.SpinUntil(() => HandOffDriver.IsAsleep(tid), TestHost.Timeout);
             }
 
             blockHandedOff.TrySetResult();
@@ -134,7 +133,7 @@ public class HandOffChurnTests
             {
                 // The loop sends application work to the thread pool while an earlier hand-off's thread has not returned
                 // (on a loaded machine a thread waiting for a lock or a CPU can be handed off): ask again.
-                return Results.Text(TestHost.Diverted);
+                return Results.Text(HandOffDriver.Diverted);
             }
 
             // This loop thread's kernel id ("/proc/thread-self" is "pid/task/tid"), to watch it leave.
@@ -155,7 +154,7 @@ public class HandOffChurnTests
         // Block the loop: it is handed off while that send is pending on the blocked thread's backend.
         List<Socket> blocker = await OpenServedConnections(endPoint, 1);
         using CancellationTokenSource timeout = new(TestHost.Timeout);
-        Task<string> blocking = await TestHost.StartOnLoopAsync(() => RequestAsync(blocker[0], "/block"), blockedThread.Task, timeout.Token);
+        Task<string> blocking = await HandOffDriver.StartOnLoopAsync(() => RequestAsync(blocker[0], "/block"), blockedThread.Task, timeout.Token);
         string tid = await blockedThread.Task;
         await blockHandedOff.Task.WaitAsync(timeout.Token);
         release.Set();

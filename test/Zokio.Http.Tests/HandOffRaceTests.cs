@@ -29,7 +29,7 @@ public class HandOffRaceTests
             {
                 // Sent to the thread pool: an earlier hand-off's thread (a loaded machine can hand off a loop thread
                 // that waits for a lock) has not left yet. The client asks again.
-                return TestHost.Diverted;
+                return HandOffDriver.Diverted;
             }
 
             awaiterStarted.TrySetResult();
@@ -48,7 +48,7 @@ public class HandOffRaceTests
         {
             if (EventLoop.Current is null)
             {
-                return TestHost.Diverted;
+                return HandOffDriver.Diverted;
             }
 
             // Holds the loop's thread (asleep in the kernel, so the loop is handed off) until 20 more awaits of the
@@ -69,8 +69,8 @@ public class HandOffRaceTests
         Assert.Equal("fast", await awaitingClient.GetStringAsync("/fast"));
         Assert.Equal("fast", await blockingClient.GetStringAsync("/fast"));
         using CancellationTokenSource timeout = new(TestHost.Timeout);
-        Task<string> awaiting = await TestHost.StartOnLoopAsync(() => awaitingClient.GetStringAsync("/await"), awaiterStarted.Task, timeout.Token);
-        Assert.Equal("blocked", await TestHost.AskOnLoopAsync(() => blockingClient.GetStringAsync("/block"), timeout.Token));
+        Task<string> awaiting = await HandOffDriver.StartOnLoopAsync(() => awaitingClient.GetStringAsync("/await"), awaiterStarted.Task, timeout.Token);
+        Assert.Equal("blocked", await HandOffDriver.AskOnLoopAsync(() => blockingClient.GetStringAsync("/block"), timeout.Token));
         Assert.Equal("awaited", await awaiting.WaitAsync(TestHost.Timeout));
 
         // One thread drives the loop again: the blocked one must have exited once its work returned.

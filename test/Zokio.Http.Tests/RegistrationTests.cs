@@ -12,6 +12,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Zokio.Http.Internal;
+using Zokio.Runtime.Diagnostics;
 using Zokio.Runtime.Loops;
 
 namespace Zokio.Http.Tests;
@@ -110,7 +111,7 @@ public class RegistrationTests
 
             EventLoopGroup loops = Assert.IsType<EventLoopGroup>(host.Services.GetRequiredService<ZokioListenerFactory>().ServingLoops);
             Assert.Equal(backend, loops.Backend);
-            Assert.True(loops.Loops.Sum(loop => loop.Counters.ConnectionsAccepted) > 0, "Zokio accepted no connection; Sockets served.");
+            Assert.True(loops.Loops.Sum(loop => LoopSnapshot.Capture(loop).ConnectionsAccepted) > 0, "Zokio accepted no connection; Sockets served.");
         }
         finally
         {

@@ -27,7 +27,7 @@ public class HandOffTests
     {
         const int Rounds = 20;
         await using AppProcess server = await TestServer.StartAsync(TestServer.TransportArguments(transport, loops, StallThresholdMs));
-        HandOffDriver driver = new(server, transport);
+        HandOffClient driver = new(server, transport);
         await server.RunAsync(async () =>
         {
             using CancellationTokenSource timeout = new(TimeSpan.FromMinutes(3));
@@ -37,7 +37,7 @@ public class HandOffTests
                 idle = await driver.BlockWithChurnAsync(idle, timeout.Token);
             }
 
-            HandOffDriver.DisposeAll(idle);
+            HandOffClient.DisposeAll(idle);
             await driver.AssertHandOffsAtLeastAsync(Rounds);
         });
 
@@ -50,7 +50,7 @@ public class HandOffTests
         const int Rounds = 5;
         const int ResponseMiB = 64;
         await using AppProcess server = await TestServer.StartAsync(TestServer.TransportArguments(transport, loops: 1, StallThresholdMs));
-        HandOffDriver driver = new(server, transport);
+        HandOffClient driver = new(server, transport);
         await server.RunAsync(async () =>
         {
             using CancellationTokenSource timeout = new(TimeSpan.FromMinutes(3));
@@ -66,7 +66,7 @@ public class HandOffTests
                 idle = await driver.BlockWithChurnAsync(idle, timeout.Token);
             }
 
-            HandOffDriver.DisposeAll(idle);
+            HandOffClient.DisposeAll(idle);
             await driver.AssertHandOffsAtLeastAsync(Rounds);
 
             // Now read it all: every byte in place, none lost or repeated across the hand-offs.
@@ -92,18 +92,18 @@ public class HandOffTests
     public async Task During_a_hand_off_a_new_connection_is_answered_before_the_blocking_handler_returns(ServerTransport transport)
     {
         await using AppProcess server = await TestServer.StartAsync(TestServer.TransportArguments(transport, loops: 1, StallThresholdMs));
-        HandOffDriver driver = new(server, transport);
+        HandOffClient driver = new(server, transport);
         await server.RunAsync(async () =>
         {
             using CancellationTokenSource timeout = new(ReliabilityHost.Timeout);
-            HandOffDriver.DisposeAll(await driver.OpenServedAsync(1, timeout.Token));
+            HandOffClient.DisposeAll(await driver.OpenServedAsync(1, timeout.Token));
             using RawConnection blocker = await driver.StartBlockAsync(timeout.Token);
             await driver.WaitForHandOffAsync();
 
             // The block holds until this connection has been answered (or the wait times out).
             List<RawConnection> newcomer = await driver.OpenServedAsync(1, timeout.Token);
 
-            HandOffDriver.DisposeAll(newcomer);
+            HandOffClient.DisposeAll(newcomer);
             await driver.EndBlockAsync(blocker, timeout.Token);
         });
 
@@ -114,7 +114,7 @@ public class HandOffTests
     public async Task A_loop_blocked_while_the_thread_pool_is_starved_is_still_handed_off(ServerTransport transport)
     {
         await using AppProcess server = await TestServer.StartAsync(TestServer.TransportArguments(transport, loops: 1, StallThresholdMs));
-        HandOffDriver driver = new(server, transport);
+        HandOffClient driver = new(server, transport);
         await server.RunAsync(async () =>
         {
             using CancellationTokenSource timeout = new(ReliabilityHost.Timeout);

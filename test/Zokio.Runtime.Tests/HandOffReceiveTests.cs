@@ -62,7 +62,7 @@ public class HandOffReceiveTests
             byte[] expected = [.. greeting, .. held, .. later];
             // The next receive is pending when the loop blocks, as a connection's receive loop always is.
             Task<byte[]> rest = connection.ReceiveAsync(received, expected.Length);
-            long handOffsBefore = Volatile.Read(ref loop.Counters.HandOffs);
+            long handOffsBefore = HandOffDriver.HandOffs(loop);
             Task<string?> blocking = HandOffDriver.RunApplicationWorkAsync(loop, () =>
             {
                 client.Send(held);
@@ -96,7 +96,7 @@ public class HandOffReceiveTests
             await client.SendAsync(later, SocketFlags.None);
             // Time for a receive wrongly moved to the new ring to take the later bytes ahead of the held ones; a correct
             // one leaves them in the socket until the blocked thread's drain has forwarded the held bytes.
-            await HandOffDriver.WaitUntilAsync(() => serverView.Available == 0, TimeSpan.FromMilliseconds(500));
+            await Eventually.UntilAsync(() => serverView.Available == 0, TimeSpan.FromMilliseconds(500));
             release.Set();
             Assert.Null(await blocking.WaitAsync(Backends.Timeout));
 

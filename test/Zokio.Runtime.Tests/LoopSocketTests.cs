@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using Zokio.Runtime.Io;
@@ -37,6 +38,30 @@ public class LoopSocketTests
             Assert.True(wait.Succeeded && wait.Value != 0, $"The wait completed with {wait}.");
             Assert.True(second.IsEndOfStream, $"The receive after the wait returned {second}.");
         }
+    }
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_send_queued_on_the_loop_reaches_the_peer_at_SubmitQueued_before_the_loop_polls(LoopBackendKind backend)
+    {
+        await using EventLoopGroup group = Backends.Start(backend);
+        EventLoop loop = group.Loops[0];
+        await using AcceptedConnection connection = await AcceptedConnection.OpenAsync(group);
+        connection.Client.ReceiveTimeout = (int)Backends.Timeout.TotalMilliseconds;
+        byte[] sent = "queued bytes"u8.ToArray();
+        byte[] received = new byte[sent.Length];
+
+        // All on the loop thread, which does not poll meanwhile: only SubmitQueued can have handed the send to the kernel
+        // (on io_uring; epoll sends in Submit).
+        int count = await Backends.OnLoop(loop, async () =>
+        {
+            ValueTask<int> sending = connection.Server.SendAsync(new ReadOnlySequence<byte>(sent));
+            loop.IoBackend.SubmitQueued();
+            int count = connection.Client.Receive(received);
+            Assert.Equal(sent.Length, await sending);
+            return count;
+        }).WaitAsync(Backends.Timeout);
+
+        Assert.Equal(sent, received.AsSpan(0, count).ToArray());
     }
 
     /// <summary>A loopback connection: the client socket, and the accepted side's fd (owned by the caller).</summary>

@@ -25,4 +25,14 @@ public static class Eventually
             await Task.Delay(10, cancellationToken);
         }
     }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds or <paramref name="limit"/> passes, without failing: the caller asserts what it needs.</summary>
+    public static async Task UntilAsync(Func<bool> condition, TimeSpan limit)
+    {
+        using CancellationTokenSource timeout = new(limit);
+        while (!condition() && !timeout.IsCancellationRequested)
+        {
+            await Task.Delay(10, CancellationToken.None);
+        }
+    }
 }

@@ -143,41 +143,6 @@ public sealed class TestHost : IAsyncDisposable
 
     public Task StopAsync(CancellationToken cancellationToken = default) => App.StopAsync(cancellationToken);
 
-    /// <summary>
-    /// What a hand-off test's handler answers when it runs on the thread pool instead of a loop thread (while an earlier
-    /// hand-off's thread has not left, say): it blocks no loop there, so the client asks again.
-    /// </summary>
-    public const string Diverted = "diverted";
-
-    /// <summary>Sends <paramref name="request"/> until its handler ran on a loop (answered other than <see cref="Diverted"/>); returns that answer.</summary>
-    public static async Task<string> AskOnLoopAsync(Func<Task<string>> request, CancellationToken cancellationToken)
-    {
-        string answer;
-        while ((answer = await request().WaitAsync(cancellationToken)) == Diverted)
-        {
-            await Task.Delay(10, cancellationToken);
-        }
-
-        return answer;
-    }
-
-    /// <summary>
-    /// Sends <paramref name="request"/> until its handler has started on a loop (<paramref name="started"/> completes)
-    /// rather than answering <see cref="Diverted"/>; returns that request, still running.
-    /// </summary>
-    public static async Task<Task<string>> StartOnLoopAsync(Func<Task<string>> request, Task started, CancellationToken cancellationToken)
-    {
-        Task<string> pending = request();
-        while (await Task.WhenAny(pending, started).WaitAsync(cancellationToken) == pending)
-        {
-            Assert.Equal(Diverted, await pending);
-            await Task.Delay(10, cancellationToken);
-            pending = request();
-        }
-
-        return pending;
-    }
-
     public async ValueTask DisposeAsync()
     {
         try

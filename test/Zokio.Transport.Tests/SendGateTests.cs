@@ -76,6 +76,71 @@ public class SendGateTests : IClassFixture<LeakCheck>
         await server.DisposeAsync();
     }
 
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Frames_flushed_by_many_threads_at_once_arrive_in_the_order_they_were_written(LoopBackendKind backend)
+    {
+        await using ZokioTransportFactory factory = CreateFactory(backend);
+        await using IConnectionListener listener = await factory.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        // A small receive buffer and a reader that pauses: some sends find the socket full and stop halfway through a
+        // frame while other threads keep writing.
+        using Socket client = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 32 * 1024 };
+        await client.ConnectAsync(listener.EndPoint);
+        ConnectionContext server = (await listener.AcceptAsync().AsTask().WaitAsync(Timeout))!;
+        EventLoop loop = factory.Loops.Loops[0];
+
+        const int Writers = 8;
+        const int FramesPerWriter = 400;
+        const int Frames = Writers * FramesPerWriter;
+        Task<byte[]> received = ReadAllAsync(client, Frames * FrameSize, slow: true);
+        PipeWriter output = server.Transport.Output;
+        // The pipe takes one writer at a time: the writers take turns as Kestrel's HTTP/2 frame writer serialises its
+        // streams, numbering each frame while they hold the turn.
+        SemaphoreSlim turn = new(1, 1);
+        int next = 0;
+        async Task WriteFramesAsync(bool onLoop)
+        {
+            for (int i = 0; i < FramesPerWriter; i++)
+            {
+                await turn.WaitAsync();
+                try
+                {
+                    await (onLoop ? OnLoop(loop, () => WriteFrameAsync(output, next++)) : WriteFrameAsync(output, next++));
+                }
+                finally
+                {
+                    turn.Release();
+                }
+            }
+        }
+
+        // Seven writers on thread-pool threads and one flushing on the loop, all at once.
+        Task[] writers = [.. Enumerable.Range(0, Writers - 1).Select(_ => Task.Run(() => WriteFramesAsync(onLoop: false))), WriteFramesAsync(onLoop: true)];
+        await Task.WhenAll(writers).WaitAsync(Timeout);
+
+        byte[] bytes = await received.WaitAsync(Timeout);
+        for (int i = 0; i < Frames; i++)
+        {
+            ReadOnlySpan<byte> frame = bytes.AsSpan(i * FrameSize, FrameSize);
+            Assert.Equal(i, BitConverter.ToInt32(frame));
+            Assert.True(frame[4..].IndexOfAnyExcept((byte)i) < 0, $"Frame {i} carries another frame's bytes.");
+        }
+
+        await server.DisposeAsync();
+    }
+
+    private const int FrameSize = 1_000;
+
+    /// <summary>Writes and flushes a frame: its number, then its number's low byte repeated.</summary>
+    private static async Task WriteFrameAsync(PipeWriter output, int number)
+    {
+        Span<byte> frame = output.GetSpan(FrameSize)[..FrameSize];
+        BitConverter.TryWriteBytes(frame, number);
+        frame[4..].Fill((byte)number);
+        output.Advance(FrameSize);
+        FlushResult result = await output.FlushAsync();
+        Assert.False(result.IsCanceled || result.IsCompleted);
+    }
+
     private static ZokioTransportFactory CreateFactory(LoopBackendKind backend) =>
         new(Options.Create(new ZokioTransportOptions { Backend = backend, LoopCount = 1, RingEntries = 64 }), NullLoggerFactory.Instance);
 

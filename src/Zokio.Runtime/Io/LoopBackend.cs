@@ -57,6 +57,15 @@ internal abstract class LoopBackend : IDisposable
     /// <returns>How many completions were dispatched.</returns>
     public abstract int Poll(bool block, long timeoutNanoseconds);
 
+    /// <summary>
+    /// Hands operations queued since the last <see cref="Poll"/> to the kernel now, without waiting or running callbacks,
+    /// for a loop about to give its core away: a send queued meanwhile would otherwise wait for the loop to come back.
+    /// Backends that start operations in <see cref="Submit"/> (epoll) have nothing queued.
+    /// </summary>
+    public virtual void SubmitQueued()
+    {
+    }
+
     /// <summary>Interrupts a blocking <see cref="Poll"/> from any thread.</summary>
     public abstract void Wake();
 

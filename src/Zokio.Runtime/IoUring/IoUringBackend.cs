@@ -188,6 +188,10 @@ internal sealed unsafe class IoUringBackend : LoopBackend
         return count;
     }
 
+    public override void SubmitQueued() =>
+        // A failure (EBUSY with a full CQ, EINTR) leaves the SQEs queued; the next Poll submits them and reports it.
+        _ring.Submit();
+
     private void SignalReceives()
     {
         // Owners resume inline here and may submit, but only a reap adds to the list, so it is stable while signaling.

@@ -205,6 +205,23 @@ internal sealed unsafe class Ring : IDisposable
             result = Interop.Sys.IoUringEnter(_fd, toSubmit, minComplete, flags, null, 0);
         }
 
+        return Entered(result);
+    }
+
+    /// <summary>
+    /// Submits the queued SQEs without waiting for or reaping completions (no GETEVENTS): the number submitted, 0 with
+    /// none queued (no syscall), or -errno. Requests the kernel completes at submission post their CQEs right away,
+    /// DEFER_TASKRUN or not; the next <see cref="SubmitAndWait"/> reaps them.
+    /// </summary>
+    public int Submit()
+    {
+        uint toSubmit = Publish();
+        return toSubmit == 0 ? 0 : Entered(Interop.Sys.IoUringEnter(_fd, toSubmit, 0, 0, null, 0));
+    }
+
+    /// <summary>Counts an io_uring_enter and what it submitted; returns its result.</summary>
+    private int Entered(int result)
+    {
         Enters++;
         if (result >= 0)
         {

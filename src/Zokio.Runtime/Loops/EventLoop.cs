@@ -437,7 +437,11 @@ public sealed partial class EventLoop : PipeScheduler
             // say): give the core away once before sleeping, so the next item, often produced meanwhile, costs no
             // eventfd wake-up. Measured with h2load on one core: 0.83x of Sockets without the yield, parity with it.
             // Loops fed only by their own I/O skip it and sleep at once (a NOP round trip stays ~0.45 us).
+            // Operations queued on the ring go to the kernel first: the responses this iteration queued (sends of what
+            // the thread pool flushed) would otherwise wait for as long as the threads the core goes to run, while
+            // epoll has sent them already, and the client waits with the server's core idle.
             _remoteWork = false;
+            backend.SubmitQueued();
             Thread.Yield();
             block = IsIdle;
         }

@@ -4,15 +4,13 @@ namespace Zokio.Reliability.Tests;
 
 /// <summary>
 /// The client side of the hand-off scenarios against a <see cref="TestServer"/>: connections served with
-/// request-specific answers, a handler that blocks its thread until released, and the server's hand-off count.
+/// request-specific answers, a handler that blocks its thread until released (started on a loop by
+/// <see cref="HandOffDriver"/>), and the server's hand-off count.
 /// </summary>
-internal sealed class HandOffDriver(AppProcess server, ServerTransport transport)
+internal sealed class HandOffClient(AppProcess server, ServerTransport transport)
 {
     // Bounds one block the way the Thread.Sleep(2000) did, when the scenario's clients are not all answered sooner.
     private static readonly TimeSpan s_longestBlock = TimeSpan.FromSeconds(2);
-
-    // How many blocking requests may in a row run off the loop (while a previous hand-off finishes) before that counts as a failure.
-    private const int MaxBlockAttempts = 1000;
 
     private int _nextId;
     private int _outputSeen;
@@ -59,9 +57,10 @@ internal sealed class HandOffDriver(AppProcess server, ServerTransport transport
     /// Starts GET /block on a connection that already served a request (so Kestrel reads it on the loop), and on Zokio
     /// makes sure it blocks the loop's thread.
     /// </summary>
-    public async Task<RawConnection> StartBlockAsync(CancellationToken cancellationToken)
-    {
-        for (int attempt = 1; ; attempt++)
+    public Task<RawConnection> StartBlockAsync(CancellationToken cancellationToken) =>
+        // Right after a hand-off the loop's application work still goes to the thread pool until the thread that was
+        // blocked has left; a handler that ran there blocks no loop: it is let go, and the driver tries again.
+        HandOffDriver.StartOnLoopAsync(async () =>
         {
             RawConnection blocker = await RawConnection.ConnectAsync(server.Port, cancellationToken, bufferSize: 1024);
             try
@@ -70,24 +69,20 @@ internal sealed class HandOffDriver(AppProcess server, ServerTransport transport
                 await blocker.SendAsync("GET /block HTTP/1.1\r\nHost: test\r\n\r\n", cancellationToken);
                 (string line, int index) = await server.WaitForLineWithIndexAsync(l => l.StartsWith("block-started", StringComparison.Ordinal), _outputSeen);
                 _outputSeen = index + 1;
-                if (!IsZokio || line == "block-started on-loop=True")
-                {
-                    return blocker;
-                }
-
-                // Right after a hand-off the loop's application work still goes to the thread pool until the thread
-                // that was blocked has left; this handler ran there and blocks no loop. Let it go and try again.
-                Assert.True(attempt < MaxBlockAttempts, $"Application work did not come back to the loop: {MaxBlockAttempts} blocking requests in a row ran off the loop.");
-                await EndBlockAsync(blocker, cancellationToken);
-                blocker.Dispose();
+                return (blocker, !IsZokio || line == "block-started on-loop=True");
             }
             catch
             {
                 blocker.Dispose();
                 throw;
             }
-        }
-    }
+        }, async blocker =>
+        {
+            using (blocker)
+            {
+                await EndBlockAsync(blocker, cancellationToken);
+            }
+        }, cancellationToken);
 
     /// <summary>Releases the blocked handler and checks its response.</summary>
     public async Task EndBlockAsync(RawConnection blocker, CancellationToken cancellationToken)
