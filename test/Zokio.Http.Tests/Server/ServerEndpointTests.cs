@@ -67,10 +67,10 @@ public sealed class ServerEndpointTests
         await using TestHost host = await TestHost.StartAsync(app);
 
         Assert.Equal(("Zokio", "HTTP/1.1"), await GetAsync(host.BaseAddress.ToString(), HttpVersion.Version11));
-        // Kestrel answers the HTTP/2 preface on such an endpoint with HTTP_1_1_REQUIRED (cleartext HTTP/2 needs an
-        // HTTP/2-only endpoint), with or without Zokio's server in front.
-        HttpRequestException refused = await Assert.ThrowsAsync<HttpRequestException>(() => GetAsync(host.BaseAddress.ToString(), HttpVersion.Version20));
-        Assert.Contains("HTTP_1_1_REQUIRED", refused.Message);
+        // Kestrel refuses the HTTP/2 preface on such an endpoint (cleartext HTTP/2 needs an HTTP/2-only endpoint), with
+        // or without Zokio's server in front: a GOAWAY with HTTP_1_1_REQUIRED, then the end of the connection, which the
+        // client may see first.
+        await Assert.ThrowsAsync<HttpRequestException>(() => GetAsync(host.BaseAddress.ToString(), HttpVersion.Version20));
     }
 
     [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
