@@ -181,14 +181,25 @@ internal abstract partial class Http1Connection : IHttpResponseFeature, IHttpRes
     /// head into the output (not flushed). <paramref name="appCompleted"/>: nothing more will be written, so an empty
     /// response without Content-Length gets <c>Content-Length: 0</c> instead of chunked framing.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    internal async ValueTask StartResponseAsync(bool appCompleted)
+    internal ValueTask StartResponseAsync(bool appCompleted)
     {
         if (_hasStarted)
         {
-            return;
+            return default;
         }
 
+        if (_onStarting.Count == 0)
+        {
+            WriteHead(appCompleted);
+            return default;
+        }
+
+        return StartWithCallbacksAsync(appCompleted);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask StartWithCallbacksAsync(bool appCompleted)
+    {
         while (_onStarting.TryPop(out KeyValuePair<Func<object, Task>, object> callback))
         {
             await callback.Key(callback.Value).ConfigureAwait(false);
@@ -387,6 +398,8 @@ internal abstract partial class Http1Connection : IHttpResponseFeature, IHttpRes
 
         ServerLog.ApplicationError(_server.Logger, _connection.ConnectionId, ((IHttpRequestIdentifierFeature)this).TraceIdentifier, error);
     }
+
+    private bool HasOnCompleted => _onCompleted.Count > 0;
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FireOnCompletedAsync()

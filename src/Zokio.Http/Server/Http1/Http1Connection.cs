@@ -158,7 +158,7 @@ internal abstract partial class Http1Connection
         while (true)
         {
             ValueTask<ReadResult> read = _input.ReadAsync();
-            if (!read.IsCompleted)
+            if (!read.IsCompleted && _outputPending)
             {
                 // About to wait for the peer: whatever the last responses left in the output goes now. Pipelined
                 // requests already here are answered first and their responses leave together. (Not TryRead: it
@@ -261,9 +261,13 @@ internal abstract partial class Http1Connection
         }
 
         bool keepAlive = await FinishResponseAsync(error).ConfigureAwait(false);
-        await FireOnCompletedAsync().ConfigureAwait(false);
+        if (HasOnCompleted)
+        {
+            await FireOnCompletedAsync().ConfigureAwait(false);
+        }
+
         DisposeContext(error);
-        if (keepAlive && !_upgraded)
+        if (keepAlive && !_upgraded && !_requestBody.IsComplete)
         {
             // The next request starts after this one's body: read what the application left of it.
             keepAlive = await _requestBody.ConsumeRestAsync().ConfigureAwait(false);
@@ -297,12 +301,11 @@ internal abstract partial class Http1Connection
     }
 
     /// <summary>Sends what responses left in the output; notes a closed peer so no more is written.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    internal async ValueTask FlushPendingOutputAsync()
+    internal ValueTask FlushPendingOutputAsync()
     {
         if (!_outputPending || _outputClosed)
         {
-            return;
+            return default;
         }
 
         _outputPending = false;
@@ -312,26 +315,39 @@ internal abstract partial class Http1Connection
         }
 
         ValueTask<FlushResult> flush = _output.FlushAsync();
-        FlushResult flushed;
-        if (flush.IsCompleted)
+        if (flush.IsCompletedSuccessfully)
         {
-            flushed = flush.Result;
-        }
-        else
-        {
-            // The peer is not taking the bytes as fast as they come: this wait is what MinResponseDataRate measures.
-            ResponseRate.StartWaiting(Now);
-            flushed = await flush.ConfigureAwait(false);
-            ResponseRate.StopWaiting(Now);
+            OnFlushed(flush.Result);
+            return default;
         }
 
+        return WaitForFlushAsync(flush);
+    }
+
+    /// <summary>
+    /// The peer is not taking the bytes as fast as they come: this wait is what MinResponseDataRate measures.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WaitForFlushAsync(ValueTask<FlushResult> flush)
+    {
+        ResponseRate.StartWaiting(Now);
+        try
+        {
+            OnFlushed(await flush.ConfigureAwait(false));
+        }
+        finally
+        {
+            ResponseRate.StopWaiting(Now);
+        }
+    }
+
+    private void OnFlushed(FlushResult flushed)
+    {
         if (flushed.IsCompleted || flushed.IsCanceled)
         {
             _outputClosed = true;
         }
     }
-
-    internal bool HasPendingOutput => _outputPending;
 
     /// <summary>
     /// The application wrote fewer bytes than its Content-Length: the connection ends (as on Kestrel) so the client

@@ -139,15 +139,41 @@ internal sealed class Http1ResponseBodyWriter(Http1Connection connection) : Pipe
         }
     }
 
-    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) =>
-        _state == State.NotStarted || connection.HasPendingOutput ? FlushSlowAsync() : new ValueTask<FlushResult>(new FlushResult(false, connection.OutputClosed));
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (_state == State.NotStarted)
+        {
+            ValueTask start = connection.StartResponseAsync(appCompleted: false);
+            if (!start.IsCompletedSuccessfully)
+            {
+                return StartAndWriteAsync(start, ReadOnlyMemory<byte>.Empty);
+            }
+
+            start.GetAwaiter().GetResult();
+        }
+
+        ValueTask flush = connection.FlushPendingOutputAsync();
+        if (!flush.IsCompletedSuccessfully)
+        {
+            return WaitForFlushAsync(flush);
+        }
+
+        flush.GetAwaiter().GetResult();
+        return new ValueTask<FlushResult>(new FlushResult(false, connection.OutputClosed));
+    }
 
     public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
     {
         ThrowIfCompleted();
         if (_state == State.NotStarted)
         {
-            return StartAndWriteAsync(source);
+            ValueTask start = connection.StartResponseAsync(appCompleted: false);
+            if (!start.IsCompletedSuccessfully)
+            {
+                return StartAndWriteAsync(start, source);
+            }
+
+            start.GetAwaiter().GetResult();
         }
 
         Write(source.Span);
@@ -164,12 +190,11 @@ internal sealed class Http1ResponseBodyWriter(Http1Connection connection) : Pipe
     /// <summary>
     /// Ends the response: starts it if needed, writes the last chunk, and checks the Content-Length. False when the response could not be ended properly and the connection must end.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<bool> CompleteResponseAsync()
+    public ValueTask<bool> CompleteResponseAsync()
     {
         if (_state == State.Completed)
         {
-            return true;
+            return new ValueTask<bool>(true);
         }
 
         if (_state == State.NotStarted)
@@ -180,9 +205,28 @@ internal sealed class Http1ResponseBodyWriter(Http1Connection connection) : Pipe
                 _buffered = 0;
             }
 
-            await connection.StartResponseAsync(appCompleted: true).ConfigureAwait(false);
+            ValueTask start = connection.StartResponseAsync(appCompleted: true);
+            if (!start.IsCompletedSuccessfully)
+            {
+                return EndBodyAfterAsync(start);
+            }
+
+            start.GetAwaiter().GetResult();
         }
 
+        return new ValueTask<bool>(EndBody());
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> EndBodyAfterAsync(ValueTask start)
+    {
+        await start.ConfigureAwait(false);
+        return EndBody();
+    }
+
+    /// <summary>The last chunk, or the Content-Length check; false when the body fell short of its Content-Length.</summary>
+    private bool EndBody()
+    {
         _state = State.Completed;
         if (_framing == ResponseFraming.Chunked)
         {
@@ -234,23 +278,20 @@ internal sealed class Http1ResponseBodyWriter(Http1Connection connection) : Pipe
         connection.OutputWritten();
     }
 
+    /// <summary>The response's OnStarting callbacks did not complete at once: write once they have.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<FlushResult> StartAndWriteAsync(ReadOnlyMemory<byte> source)
+    private async ValueTask<FlushResult> StartAndWriteAsync(ValueTask start, ReadOnlyMemory<byte> source)
     {
-        await connection.StartResponseAsync(appCompleted: false).ConfigureAwait(false);
+        await start.ConfigureAwait(false);
         Write(source.Span);
-        return await FlushSlowAsync().ConfigureAwait(false);
+        await connection.FlushPendingOutputAsync().ConfigureAwait(false);
+        return new FlushResult(false, connection.OutputClosed);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<FlushResult> FlushSlowAsync()
+    private async ValueTask<FlushResult> WaitForFlushAsync(ValueTask flush)
     {
-        if (_state == State.NotStarted)
-        {
-            await connection.StartResponseAsync(appCompleted: false).ConfigureAwait(false);
-        }
-
-        await connection.FlushPendingOutputAsync().ConfigureAwait(false);
+        await flush.ConfigureAwait(false);
         return new FlushResult(false, connection.OutputClosed);
     }
 
