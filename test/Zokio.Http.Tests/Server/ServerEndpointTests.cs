@@ -135,6 +135,20 @@ public sealed class ServerEndpointTests
         }
     }
 
+    [Fact]
+    public async Task With_only_the_hosting_startup_Zokio_Server_fails_the_start_saying_what_to_do()
+    {
+        // The hosting-startup assembly registers Zokio before Kestrel registers its server, so there is no server yet
+        // to wrap: the start says how to turn Zokio's server on instead of silently serving with Kestrel.
+        WebApplication app = TestHost.CreateBuilder(args: [$"--{WebHostDefaults.HostingStartupAssembliesKey}=Zokio.Http", "--Zokio:Server=Zokio"]).Build();
+        app.MapGet("/", () => "ok");
+
+        InvalidOperationException refused = await Assert.ThrowsAsync<InvalidOperationException>(() => TestHost.StartAsync(app));
+
+        Assert.Contains("Zokio:Server=Zokio, but the app's server is KestrelServerImpl", refused.Message);
+        Assert.Contains("call builder.WebHost.UseZokio() in Program.cs, or set Zokio:Server=Kestrel.", refused.Message);
+    }
+
     [Theory, MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
     public async Task TraceIdentifier_is_the_connection_id_and_the_requests_number_on_it(ServerKind server)
     {
