@@ -42,8 +42,6 @@ internal abstract partial class Http1Connection : IHttpResponseFeature, IHttpRes
 
     internal bool IsHeadRequest => ReferenceEquals(_method, HttpMethods.Head);
 
-    internal int StatusCode => _statusCode;
-
     /// <summary>The request body failed (bad framing, too large, cut short): the reason, for the answer.</summary>
     internal RequestRejectionReason BodyRejection
     {

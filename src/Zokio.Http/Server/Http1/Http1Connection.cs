@@ -45,15 +45,11 @@ internal abstract partial class Http1Connection
         InitializeFeatures();
     }
 
-    internal Http1Server Server => _server;
-
     internal PipeReader Input => _input;
 
     internal PipeWriter Output => _output;
 
     internal ref Http1RequestParser Parser => ref _parser;
-
-    internal Http1Framing Request => _request;
 
     /// <summary>Serves requests until the connection ends; never throws for anything a peer does.</summary>
     public async Task ProcessRequestsAsync()

@@ -1,45 +1,16 @@
-using System.Buffers;
 using System.IO.Pipelines;
 
 namespace Zokio.Http.Server.Http1;
 
 /// <summary><c>Request.Body</c>: the request body reader as a read-only stream, one per connection.</summary>
-internal sealed class Http1RequestBodyStream(Http1Connection connection, PipeReader body) : Stream
+internal sealed class Http1RequestBodyStream(Http1Connection connection, PipeReader body) : Http1Stream
 {
     public override bool CanRead => true;
 
-    public override bool CanSeek => false;
-
     public override bool CanWrite => false;
 
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        while (true)
-        {
-            ReadResult result = await body.ReadAsync(cancellationToken).ConfigureAwait(false);
-            if (result.IsCanceled)
-            {
-                body.AdvanceTo(result.Buffer.Start);
-                throw new OperationCanceledException("The read was canceled.");
-            }
-
-            ReadOnlySequence<byte> data = result.Buffer;
-            if (!data.IsEmpty || result.IsCompleted)
-            {
-                int count = (int)Math.Min(data.Length, buffer.Length);
-                ReadOnlySequence<byte> taken = data.Slice(0, count);
-                taken.CopyTo(buffer.Span);
-                body.AdvanceTo(taken.End);
-                return count;
-            }
-
-            body.AdvanceTo(data.Start, data.End);
-        }
-    }
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        ReadFromAsync(body, buffer, cancelThrows: true, cancellationToken);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
@@ -82,9 +53,5 @@ internal sealed class Http1RequestBodyStream(Http1Connection connection, PipeRea
     {
     }
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("The request body is read, not written.");
 }

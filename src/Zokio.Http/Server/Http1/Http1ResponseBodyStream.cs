@@ -1,17 +1,11 @@
 namespace Zokio.Http.Server.Http1;
 
 /// <summary><c>Response.Body</c>: the response body writer as a write-only stream, one per connection.</summary>
-internal sealed class Http1ResponseBodyStream(Http1Connection connection, Http1ResponseBodyWriter body) : Stream
+internal sealed class Http1ResponseBodyStream(Http1Connection connection, Http1ResponseBodyWriter body) : Http1Stream
 {
     public override bool CanRead => false;
 
-    public override bool CanSeek => false;
-
     public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -61,9 +55,6 @@ internal sealed class Http1ResponseBodyStream(Http1Connection connection, Http1R
         FlushAsync(default).GetAwaiter().GetResult();
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("The response body is written, not read.");
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -1,47 +1,19 @@
 using System.Buffers;
-using System.IO.Pipelines;
 
 namespace Zokio.Http.Server.Http1;
 
 /// <summary>
 /// The connection after <c>101 Switching Protocols</c> (WebSockets): raw bytes both ways, each write flushed.
 /// </summary>
-internal sealed class Http1UpgradedStream(Http1Connection connection) : Stream
+internal sealed class Http1UpgradedStream(Http1Connection connection) : Http1Stream
 {
     public override bool CanRead => true;
 
-    public override bool CanSeek => false;
-
     public override bool CanWrite => true;
 
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        while (true)
-        {
-            ReadResult result = await connection.Input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            ReadOnlySequence<byte> data = result.Buffer;
-            if (result.IsCanceled)
-            {
-                connection.Input.AdvanceTo(data.Start);
-                continue;
-            }
-
-            if (!data.IsEmpty || result.IsCompleted)
-            {
-                int count = (int)Math.Min(data.Length, buffer.Length);
-                ReadOnlySequence<byte> taken = data.Slice(0, count);
-                taken.CopyTo(buffer.Span);
-                connection.Input.AdvanceTo(taken.End);
-                return count;
-            }
-
-            connection.Input.AdvanceTo(data.Start, data.End);
-        }
-    }
+    // A canceled read here is the server's (a graceful shutdown's wake-up): the upgraded connection reads on.
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        ReadFromAsync(connection.Input, buffer, cancelThrows: false, cancellationToken);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
@@ -70,8 +42,4 @@ internal sealed class Http1UpgradedStream(Http1Connection connection) : Stream
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Use ReadAsync.");
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("Use WriteAsync.");
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
