@@ -18,7 +18,7 @@ public sealed class ServerAllocationTests
 {
     private static readonly byte[] Hello = "Hello, World!"u8.ToArray();
 
-    public static TheoryData<LoopBackendKind, string> Cases => Backends.With("plaintext", "json", "chunked", "post");
+    public static TheoryData<LoopBackendKind, string> Cases => Backends.With("plaintext", "json", "chunked", "post", "headers");
 
     [Theory, MemberData(nameof(Cases))]
     public async Task A_request_on_a_warm_connection_allocates_nothing(LoopBackendKind backend, string scenario)
@@ -30,6 +30,7 @@ public sealed class ServerAllocationTests
             "plaintext" => Plaintext,
             "json" => Json,
             "chunked" => Chunked,
+            "headers" => Headers,
             _ => Post,
         });
         await using TestHost host = await TestHost.StartAsync(app);
@@ -37,9 +38,16 @@ public sealed class ServerAllocationTests
         // Connected synchronously, the socket stays blocking: its sync calls then allocate nothing (after ConnectAsync
         // they go through the async engine, which allocates per call).
         client.Connect(new IPEndPoint(IPAddress.Loopback, host.BaseAddress.Port));
-        byte[] request = Encoding.ASCII.GetBytes(scenario == "post"
-            ? "POST /echo HTTP/1.1\r\nHost: localhost:8080\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, World!"
-            : $"GET /{scenario} HTTP/1.1\r\nHost: localhost:8080\r\nAccept: text/plain,*/*;q=0.7\r\nConnection: keep-alive\r\n\r\n");
+        byte[] request = Encoding.ASCII.GetBytes(scenario switch
+        {
+            "post" => "POST /echo HTTP/1.1\r\nHost: localhost:8080\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, World!",
+            // A browser's request: common known headers, and unknown ones (tracing, a framework's marker).
+            "headers" => "GET /headers HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0\r\n"
+                + "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\nAccept-Encoding: gzip, deflate, br, zstd\r\nAccept-Language: en-US,en;q=0.5\r\n"
+                + "Cookie: session=5f2b8c; theme=dark\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\nX-Requested-With: XMLHttpRequest\r\n"
+                + "Connection: keep-alive\r\n\r\n",
+            _ => $"GET /{scenario} HTTP/1.1\r\nHost: localhost:8080\r\nAccept: text/plain,*/*;q=0.7\r\nConnection: keep-alive\r\n\r\n",
+        });
 
         const int Warmup = 2000, Measured = 5000;
         long allocated = long.MaxValue;
@@ -133,6 +141,25 @@ public sealed class ServerAllocationTests
         writer.WriteEndObject();
         writer.Flush();
         return Task.CompletedTask;
+    }
+
+    /// <summary>Looks up request headers as hosting and middleware do, and sets common response headers, known and not.</summary>
+    private static Task Headers(HttpContext context)
+    {
+        IHeaderDictionary request = context.Request.Headers;
+        if (request.Host.Count != 1 || request.ContentType.Count != 0 || request["traceparent"].Count != 1
+            || !request.ContainsKey("x-requested-with") || request.ContainsKey("X-Forwarded-For") || request.ContentLength is not null)
+        {
+            throw new InvalidOperationException("The request headers are not those sent.");
+        }
+
+        HttpResponse response = context.Response;
+        response.ContentType = "text/plain";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers.Vary = "Accept-Encoding";
+        response.Headers["X-Frame-Options"] = "DENY";
+        response.ContentLength = Hello.Length;
+        return Completed(response.BodyWriter.WriteAsync(Hello));
     }
 
     private static Task Chunked(HttpContext context)

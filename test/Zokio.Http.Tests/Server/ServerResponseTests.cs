@@ -144,6 +144,24 @@ public sealed class ServerResponseTests(ServerResponseTests.Hosts hosts) : IClas
             context.Response.ContentType = "text/plain; charset=utf-8";
             await context.Response.WriteAsync("cookies");
         },
+        ["/headers-in-any-case"] = async context =>
+        {
+            context.Response.Headers["content-type"] = "text/plain";
+            context.Response.Headers["CACHE-CONTROL"] = "no-cache";
+            context.Response.Headers["x-custom"] = new(["1", "2"]);
+            context.Response.Headers["content-length"] = "5";
+            await context.Response.WriteAsync("cased");
+        },
+        ["/content-length-by-name-not-a-number"] = async context =>
+        {
+            context.Response.Headers["Content-Length"] = "five";
+            await context.Response.WriteAsync("five");
+        },
+        ["/header-value-with-a-line-break"] = async context =>
+        {
+            context.Response.Headers["X-Split"] = "a\r\nX-Injected: 1";
+            await context.Response.WriteAsync("split");
+        },
         ["/read-body-then-answer"] = async context =>
         {
             string body = await new StreamReader(context.Request.Body).ReadToEndAsync();

@@ -96,7 +96,7 @@ internal abstract partial class Http1Connection :
         _pathBase = "";
         _requestScheme = _scheme;
         ResetConnectionFeature();
-        _requestHeaders.Clear();
+        _requestHeaders.Reset();
         _requestTrailers?.Clear();
         _inTrailers = false;
         _traceIdentifier = null;

@@ -7,18 +7,15 @@ using Microsoft.Net.Http.Headers;
 namespace Zokio.Http.Server.Http1;
 
 /// <summary>
-/// The request head as the application sees it: method, target, protocol and headers, turned into strings. A
-/// connection's requests tend to repeat themselves (the same path, Host, Accept, User-Agent), so each string is kept
-/// and reused while the next request sends the same bytes: on a keep-alive connection a repeated request allocates no
-/// string, as Kestrel's string reuse does.
+/// The request head as the application sees it: method, target, protocol and headers, turned into strings, each
+/// reused while the next request sends the same bytes (<see cref="ReusedString"/>), so that a repeated request on a
+/// keep-alive connection allocates no string.
 /// </summary>
 internal abstract partial class Http1Connection
 {
-    private readonly HeaderDictionary _requestHeaders = new(16);
-    private readonly ReusedString _target = new();
-    private readonly ReusedString _path = new();
-    private readonly ReusedString[] _knownHeaderValues = CreateReusedStrings(KnownHeaderCount);
-    private readonly ReusedString _contentLength = new();
+    private readonly Http1RequestHeaders _requestHeaders = new();
+    private string? _reusedTarget;
+    private string? _reusedPath;
     private HeaderDictionary? _requestTrailers;
     private string _method = HttpMethods.Get;
     private string _rawTarget = "/";
@@ -27,8 +24,6 @@ internal abstract partial class Http1Connection
     private string _protocol = HttpProtocol.Http11;
     private string? _customMethod;
     private bool _inTrailers;
-
-    private static int KnownHeaderCount => (int)KnownHeader.UserAgent + 1;
 
     private RequestRejectionReason OnRequestLine(in Http1RequestLine line)
     {
@@ -40,13 +35,13 @@ internal abstract partial class Http1Connection
 
         _method = RequestMethods.ToName(line.Method) ?? CustomMethod(line.MethodText);
         _protocol = line.Version == Http1Version.Http10 ? HttpProtocol.Http10 : HttpProtocol.Http11;
-        _rawTarget = _target.Get(line.Target, Encoding.ASCII);
+        _rawTarget = ReusedString.Get(ref _reusedTarget, line.Target, Encoding.ASCII);
         switch (line.Form)
         {
             case RequestTargetForm.Origin:
                 _requestPath = line.PathEncoded || RequestPath.HasDotSegments(line.Path)
                     ? RequestPath.Decode(line.Path)
-                    : _path.Get(line.Path, Encoding.ASCII);
+                    : ReusedString.Get(ref _reusedPath, line.Path, Encoding.ASCII);
                 _queryString = line.Query.IsEmpty ? "" : _rawTarget[line.PathLength..];
                 break;
             case RequestTargetForm.Absolute:
@@ -94,15 +89,7 @@ internal abstract partial class Http1Connection
             return rejection;
         }
 
-        if (header == KnownHeader.Unknown)
-        {
-            Append(_requestHeaders, Encoding.ASCII.GetString(name), Encoding.UTF8.GetString(value));
-        }
-        else
-        {
-            Append(_requestHeaders, KnownHeaderName(header), _knownHeaderValues[(int)header].Get(value, Encoding.UTF8));
-        }
-
+        _requestHeaders.Append(header, name, value);
         return RequestRejectionReason.None;
     }
 
@@ -112,15 +99,16 @@ internal abstract partial class Http1Connection
     /// </summary>
     private void OnHeadComplete()
     {
-        if (_requestHeaders.TryGetValue(HeaderNames.ContentLength, out StringValues sent))
+        if (_framing.DeclaredContentLength is { } declared)
         {
-            _requestHeaders.Remove(HeaderNames.ContentLength);
-            // The framing checked the value already (one field, digits only).
-            long declared = _request.IgnoredContentLength ? long.Parse(sent.ToString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) : _request.ContentLength;
-            Span<byte> digits = stackalloc byte[20];
-            declared.TryFormat(digits, out int written, default, CultureInfo.InvariantCulture);
-            string number = _contentLength.Get(digits[..written], Encoding.ASCII);
-            _requestHeaders[_request.IgnoredContentLength ? "X-Content-Length" : HeaderNames.ContentLength] = number;
+            if (_request.IgnoredContentLength)
+            {
+                _requestHeaders["X-Content-Length"] = declared.ToString(CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                _requestHeaders.ContentLength = declared;
+            }
         }
 
         if (_framing.CanonicalConnectionValue is { } connection)
@@ -133,76 +121,4 @@ internal abstract partial class Http1Connection
 
     private static void Append(HeaderDictionary headers, string name, string value) =>
         headers[name] = headers.TryGetValue(name, out StringValues existing) ? StringValues.Concat(existing, value) : new StringValues(value);
-
-    private static string KnownHeaderName(KnownHeader header) => header switch
-    {
-        KnownHeader.Accept => HeaderNames.Accept,
-        KnownHeader.AcceptEncoding => HeaderNames.AcceptEncoding,
-        KnownHeader.AcceptLanguage => HeaderNames.AcceptLanguage,
-        KnownHeader.Authorization => HeaderNames.Authorization,
-        KnownHeader.CacheControl => HeaderNames.CacheControl,
-        KnownHeader.Connection => HeaderNames.Connection,
-        KnownHeader.ContentLength => HeaderNames.ContentLength,
-        KnownHeader.ContentType => HeaderNames.ContentType,
-        KnownHeader.Cookie => HeaderNames.Cookie,
-        KnownHeader.Expect => HeaderNames.Expect,
-        KnownHeader.Host => HeaderNames.Host,
-        KnownHeader.IfModifiedSince => HeaderNames.IfModifiedSince,
-        KnownHeader.IfNoneMatch => HeaderNames.IfNoneMatch,
-        KnownHeader.Origin => HeaderNames.Origin,
-        KnownHeader.Referer => HeaderNames.Referer,
-        KnownHeader.TE => HeaderNames.TE,
-        KnownHeader.TransferEncoding => HeaderNames.TransferEncoding,
-        KnownHeader.Upgrade => HeaderNames.Upgrade,
-        KnownHeader.UserAgent => HeaderNames.UserAgent,
-        _ => throw new ArgumentOutOfRangeException(nameof(header), header, "Not a known header."),
-    };
-
-    private static ReusedString[] CreateReusedStrings(int count)
-    {
-        var strings = new ReusedString[count];
-        for (int i = 0; i < count; i++)
-        {
-            strings[i] = new ReusedString();
-        }
-
-        return strings;
-    }
-
-    /// <summary>
-    /// A string decoded from bytes, kept with a copy of those bytes so that the same bytes next time give the same
-    /// string without allocating.
-    /// </summary>
-    private sealed class ReusedString
-    {
-        private byte[] _bytes = [];
-        private int _length = -1;
-        private string _value = "";
-
-        public string Get(ReadOnlySpan<byte> bytes, Encoding encoding)
-        {
-            if (bytes.SequenceEqual(_bytes.AsSpan(0, Math.Max(_length, 0))) && _length == bytes.Length)
-            {
-                return _value;
-            }
-
-            _value = encoding.GetString(bytes);
-            if (bytes.Length <= 1024)
-            {
-                if (_bytes.Length < bytes.Length)
-                {
-                    _bytes = new byte[Math.Max(bytes.Length, 32)];
-                }
-
-                bytes.CopyTo(_bytes);
-                _length = bytes.Length;
-            }
-            else
-            {
-                _length = -1;
-            }
-
-            return _value;
-        }
-    }
 }

@@ -14,7 +14,7 @@ namespace Zokio.Http.Server.Http1;
 /// </summary>
 internal abstract partial class Http1Connection : IHttpResponseFeature, IHttpResponseBodyFeature, IHttpUpgradeFeature
 {
-    private readonly HeaderDictionary _responseHeaders = new(8);
+    private readonly Http1ResponseHeaders _responseHeaders;
     private readonly Stack<KeyValuePair<Func<object, Task>, object>> _onStarting = new();
     private readonly Stack<KeyValuePair<Func<object, Task>, object>> _onCompleted = new();
     private Stream _responseBodyStream = null!;
@@ -51,8 +51,7 @@ internal abstract partial class Http1Connection : IHttpResponseFeature, IHttpRes
 
     private void ResetResponse()
     {
-        _responseHeaders.IsReadOnly = false;
-        _responseHeaders.Clear();
+        _responseHeaders.Reset();
         _onStarting.Clear();
         _onCompleted.Clear();
         _responseBodyStreamOverride = null;

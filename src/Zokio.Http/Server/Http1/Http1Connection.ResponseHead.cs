@@ -1,7 +1,6 @@
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
-using Microsoft.Net.Http.Headers;
 
 namespace Zokio.Http.Server.Http1;
 
@@ -14,15 +13,18 @@ internal abstract partial class Http1Connection
     private void WriteHead(bool appCompleted)
     {
         _hasStarted = true;
-        _responseHeaders.IsReadOnly = true;
+        Http1ResponseHeaders headers = _responseHeaders;
+        headers.SetReadOnly();
         int status = _statusCode;
         bool keepAlive = _request.KeepAlive && !_closeRequested && !_upgraded;
-        bool appSetConnection = _responseHeaders.TryGetValue(HeaderNames.Connection, out StringValues connection);
+        StringValues connection = headers.Connection;
+        bool appSetConnection = connection.Count != 0;
         bool appClose = appSetConnection && HasToken(connection, "close");
         keepAlive &= !appClose;
 
-        long? contentLength = _responseHeaders.ContentLength;
-        bool appChunked = _responseHeaders.TryGetValue(HeaderNames.TransferEncoding, out StringValues transferEncoding);
+        long? contentLength = headers.ContentLength;
+        StringValues transferEncoding = headers.TransferEncoding;
+        bool appChunked = transferEncoding.Count != 0;
         bool addContentLength = false;
         ResponseFraming framing;
         if (status == StatusCodes.Status101SwitchingProtocols)
@@ -69,23 +71,7 @@ internal abstract partial class Http1Connection
         PipeWriter output = _output;
         var writer = new Http1ResponseWriter<PipeWriter>(ref output);
         writer.WriteStatusLine(status, _reasonPhrase);
-        Func<string, System.Text.Encoding?>? encodings = _server.ResponseHeaderEncodingSelector;
-        bool hasDate = false;
-        bool hasServer = false;
-        foreach (KeyValuePair<string, StringValues> header in _responseHeaders)
-        {
-            hasDate |= string.Equals(header.Key, HeaderNames.Date, StringComparison.OrdinalIgnoreCase);
-            hasServer |= string.Equals(header.Key, HeaderNames.Server, StringComparison.OrdinalIgnoreCase);
-            System.Text.Encoding? encoding = encodings?.Invoke(header.Key);
-            foreach (string? value in header.Value)
-            {
-                if (value is not null)
-                {
-                    writer.WriteHeader(header.Key, value, encoding);
-                }
-            }
-        }
-
+        headers.WriteTo(ref writer);
         if (addContentLength)
         {
             writer.WriteContentLength(contentLength!.Value);
@@ -104,12 +90,12 @@ internal abstract partial class Http1Connection
             writer.WriteConnectionKeepAlive();
         }
 
-        if (!hasDate)
+        if (!headers.HasDate)
         {
             writer.WriteDate(_server.Date);
         }
 
-        if (!hasServer && _server.AddServerHeader)
+        if (!headers.HasServer && _server.AddServerHeader)
         {
             writer.WriteServer();
         }

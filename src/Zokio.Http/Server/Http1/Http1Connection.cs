@@ -42,6 +42,7 @@ internal abstract partial class Http1Connection
         _parser = new Http1RequestParser(server.Limits);
         _requestBody = new Http1RequestBodyReader(this);
         _responseBody = new Http1ResponseBodyWriter(this);
+        _responseHeaders = new Http1ResponseHeaders(server.ResponseHeaderEncodingSelector);
         InitializeFeatures();
     }
 

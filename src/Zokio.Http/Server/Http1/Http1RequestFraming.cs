@@ -170,6 +170,9 @@ internal struct Http1RequestFraming
         return RequestRejectionReason.None;
     }
 
+    /// <summary>The Content-Length the request declared (checked: one field, digits only), or null without one.</summary>
+    public readonly long? DeclaredContentLength => _hasContentLength ? _contentLength : null;
+
     /// <summary>
     /// The value the app should see for Connection: as Kestrel does, when the fields name exactly one of close,
     /// keep-alive and upgrade, the interned spelling ("close", "keep-alive", "Upgrade") replaces what was sent; null

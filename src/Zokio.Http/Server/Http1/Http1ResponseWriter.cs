@@ -63,19 +63,18 @@ internal ref struct Http1ResponseWriter<TWriter>
         ResponseHeaderValidation.ValidateValue(value, encoding);
         WriteAscii(name);
         Write(": "u8);
-        if (encoding is null)
-        {
-            WriteAscii(value);
-        }
-        else
-        {
-            int max = encoding.GetMaxByteCount(value.Length);
-            Ensure(max);
-            int written = encoding.GetBytes(value, _span[_buffered..]);
-            _buffered += written;
-        }
+        WriteValue(value, encoding);
+    }
 
-        Write("\r\n"u8);
+    /// <summary>
+    /// One header line of a known name: <paramref name="nameLine"/> is the name and ": " already encoded. Throws
+    /// <see cref="InvalidOperationException"/> for an invalid value.
+    /// </summary>
+    public void WriteHeader(ReadOnlySpan<byte> nameLine, string value, Encoding? encoding)
+    {
+        ResponseHeaderValidation.ValidateValue(value, encoding);
+        Write(nameLine);
+        WriteValue(value, encoding);
     }
 
     /// <summary>The interim response that lets an <c>Expect: 100-continue</c> client send its body.</summary>
@@ -157,6 +156,24 @@ internal ref struct Http1ResponseWriter<TWriter>
         Ensure(bytes.Length);
         bytes.CopyTo(_span[_buffered..]);
         _buffered += bytes.Length;
+    }
+
+    /// <summary>A checked header value and the CRLF that ends its line.</summary>
+    private void WriteValue(string value, Encoding? encoding)
+    {
+        if (encoding is null)
+        {
+            WriteAscii(value);
+        }
+        else
+        {
+            int max = encoding.GetMaxByteCount(value.Length);
+            Ensure(max);
+            int written = encoding.GetBytes(value, _span[_buffered..]);
+            _buffered += written;
+        }
+
+        Write("\r\n"u8);
     }
 
     private void WriteAscii(string text)
