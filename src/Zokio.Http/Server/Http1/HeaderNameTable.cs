@@ -5,9 +5,8 @@ namespace Zokio.Http.Server.Http1;
 /// <summary>
 /// A fixed set of header names, each with a slot number (its index in the array given), found from a name string
 /// without hashing or allocating: the names are grouped by length, so a lookup compares the given name with the one
-/// or two known names of the same length. Callers mostly pass the <see cref="HeaderNames"/> constants themselves,
-/// which <see cref="string.Equals(string, string, StringComparison)"/> matches by reference before comparing
-/// characters.
+/// or two known names of the same length. Callers mostly pass the <see cref="HeaderNames"/> constants themselves, which
+/// are matched by reference before any characters are compared.
 /// </summary>
 internal sealed class HeaderNameTable
 {
@@ -44,7 +43,17 @@ internal sealed class HeaderNameTable
     {
         if ((uint)name.Length < (uint)_slotsByLength.Length)
         {
-            foreach (int slot in _slotsByLength[name.Length])
+            int[] candidates = _slotsByLength[name.Length];
+            // The HeaderNames constants themselves first: a pointer compare each, no call.
+            foreach (int slot in candidates)
+            {
+                if (ReferenceEquals(_names[slot], name))
+                {
+                    return slot;
+                }
+            }
+
+            foreach (int slot in candidates)
             {
                 if (string.Equals(_names[slot], name, StringComparison.OrdinalIgnoreCase))
                 {
