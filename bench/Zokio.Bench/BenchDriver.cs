@@ -146,6 +146,11 @@ internal sealed class BenchDriver(BenchOptions options, BenchEnvironment environ
             Console.WriteLine("Building samples/WebApi (Release) ...");
             app = await BuildAsync(Path.Combine(environment.RepoDir, "samples", "WebApi"), "WebApi", Path.Combine(runDir, "build-webapi.log"));
         }
+        if (options.Servers.Any(s => s.IsBaselineBuild) && !File.Exists(environment.BaselineAppDll))
+        {
+            throw new BenchAbortException("the servers ab-zokio and ab-zokio-epoll run ZOKIO_BENCH_BASELINE_APP_DLL, which is " +
+                (environment.BaselineAppDll is null ? "not set." : $"{environment.BaselineAppDll}, a file that does not exist."));
+        }
         Console.WriteLine("Building bench/Zokio.BenchClient (Release) ...");
         var client = await BuildAsync(
             Path.Combine(environment.BenchDir, "Zokio.BenchClient"), "Zokio.BenchClient", Path.Combine(runDir, "build-Zokio.BenchClient.log"));

@@ -4,7 +4,8 @@ namespace Zokio.Bench;
 
 /// <summary>The environment overrides (see <see cref="BenchOptions.Usage"/>) and where things are.</summary>
 internal sealed record BenchEnvironment(
-    string BenchDir, int H1Port, int H2cPort, int TlsPort, int IdleConnections, string? AppDll, int CallCountingDelayMs)
+    string BenchDir, int H1Port, int H2cPort, int TlsPort, int IdleConnections, string? AppDll, int CallCountingDelayMs,
+    string? BaselineAppDll)
 {
     public string RepoDir => Path.GetDirectoryName(BenchDir)!;
 
@@ -30,7 +31,8 @@ internal sealed record BenchEnvironment(
         // 2-3x during the first 30 s, on Sockets and Zokio alike). With no delay every .NET server reaches its steady
         // state within the 10 s warm-up; it changes when the runtime tiers up, not the code it ends with. 100 restores
         // the runtime's default.
-        Integer("ZOKIO_BENCH_CALL_COUNTING_DELAY_MS", 0, 0, 100_000));
+        Integer("ZOKIO_BENCH_CALL_COUNTING_DELAY_MS", 0, 0, 100_000),
+        Environment.GetEnvironmentVariable("ZOKIO_BENCH_BASELINE_APP_DLL") is { Length: > 0 } baseline ? Path.GetFullPath(baseline) : null);
 
     private static int Integer(string name, int fallback, int min, int max)
     {

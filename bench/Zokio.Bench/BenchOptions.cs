@@ -24,6 +24,8 @@ internal sealed record BenchOptions(
 
         Environment overrides (mostly for testing the harness itself):
           ZOKIO_BENCH_APP_DLL          run this app instead of building samples/WebApi
+          ZOKIO_BENCH_BASELINE_APP_DLL the build the servers ab-zokio and ab-zokio-epoll run (an A/B of two builds
+                                       in the same rounds: e.g. a git worktree of an older commit, its WebApi built)
           ZOKIO_BENCH_H1_PORT/H2C_PORT/TLS_PORT   ports (default 18080/18081/18443)
           ZOKIO_BENCH_IDLE_CONNECTIONS idle connections in many-connections (default 10000)
           ZOKIO_BENCH_CALL_COUNTING_DELAY_MS  DOTNET_TC_CallCountingDelayMs of the .NET servers (default 0)

@@ -5,7 +5,9 @@ namespace Zokio.Bench;
 /// (<paramref name="Arguments"/>), or nginx. The table is <see cref="All"/>, one line per server.
 /// </summary>
 /// <param name="IsDefault">Measured when --servers is not given.</param>
-internal sealed record ServerDefinition(string Name, string[] Arguments, bool IsDefault = false, bool IsNginx = false)
+/// <param name="IsBaselineBuild">Runs another build of the app (ZOKIO_BENCH_BASELINE_APP_DLL), for an A/B of two builds
+/// interleaved in the same rounds.</param>
+internal sealed record ServerDefinition(string Name, string[] Arguments, bool IsDefault = false, bool IsNginx = false, bool IsBaselineBuild = false)
 {
     /// <summary>The baseline of every ratio (ServerSummary.BaselineServer in the report).</summary>
     public const string Baseline = "sockets";
@@ -26,6 +28,9 @@ internal sealed record ServerDefinition(string Name, string[] Arguments, bool Is
         // Zokio's own HTTP/1.1 server (HTTP/2 still goes to Kestrel inside it, so its h2c rows measure that).
         new("zokio-server", ["--Zokio:Server=Zokio"], IsDefault: true),
         new("zokio-server-epoll", ["--Zokio:Server=Zokio", "--Zokio:Backend=Epoll"], IsDefault: true),
+        // The same two as zokio and zokio-epoll, on the build of ZOKIO_BENCH_BASELINE_APP_DLL: old against new, same rounds.
+        new("ab-zokio", [], IsBaselineBuild: true),
+        new("ab-zokio-epoll", ["--Zokio:Backend=Epoll"], IsBaselineBuild: true),
     ];
 
     public static IReadOnlyList<ServerDefinition> Defaults { get; } = All.Where(s => s.IsDefault).ToList();

@@ -117,7 +117,7 @@ internal sealed partial class ServerProcess : IDisposable
         var env = launch.Environment;
         List<string> argv =
         [
-            .. launch.Pin, "dotnet", launch.AppDll,
+            .. launch.Pin, "dotnet", server.IsBaselineBuild ? env.BaselineAppDll! : launch.AppDll,
             $"--Kestrel:Endpoints:h1:Url={env.UrlOf(Endpoint.Http1, "")}",
             $"--Kestrel:Endpoints:h2c:Url={env.UrlOf(Endpoint.H2c, "")}",
             "--Kestrel:Endpoints:h2c:Protocols=Http2",

@@ -191,7 +191,8 @@ public sealed class AppProcess : IAsyncDisposable
                 throw new XunitException($"{_name} died during the scenario. {Describe()}{Environment.NewLine}Client-side error: {ex}");
             }
 
-            throw;
+            // Alive but wrong: what the server said last is what explains the client's failure.
+            throw new XunitException($"The scenario failed against {_name}. {Describe()}{Environment.NewLine}Client-side error: {ex}");
         }
     }
 

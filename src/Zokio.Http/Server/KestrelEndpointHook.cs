@@ -13,16 +13,19 @@ namespace Zokio.Http.Server;
 /// Puts Zokio's server into Kestrel's connection pipeline: every endpoint gets one connection middleware that serves
 /// HTTP/1.1 itself where Zokio can (endpoints that allow HTTP/1.1: cleartext, or TLS set up in code) and passes
 /// everything else on to Kestrel (HTTP/2 by prior knowledge or ALPN, HTTP/2-only endpoints, TLS endpoints from
-/// configuration or URLs). Kestrel keeps accepting, so its
+/// URLs). Kestrel keeps accepting, so its
 /// endpoint configuration (Kestrel:Endpoints, urls, Listen calls), connection limits, graceful shutdown and
 /// connection logs hold for both servers.
 /// </summary>
 /// <remarks>
 /// Kestrel applies its endpoint defaults to an endpoint when the endpoint is created: at <c>Listen</c> for endpoints in
 /// code (before this runs), at bind for configuration and URLs. So this adds the middleware to the code endpoints
-/// directly, after their own middleware and TLS, and chains itself to the endpoint defaults for the others. Kestrel
-/// keeps the code endpoints and the current defaults in internal properties; they are read by name, and a test fails if
-/// Kestrel renames them (<c>KestrelEndpointHookTests</c>).
+/// directly, after their own middleware and TLS, and chains itself to the endpoint defaults for the others, where it
+/// comes before the TLS Kestrel adds. For TLS endpoints from configuration, Zokio's server has Kestrel load its
+/// configuration just before Kestrel starts (<see cref="ServeConfiguredTlsEndpoints"/>; Kestrel's own load then finds it
+/// done) and appends the middleware after their TLS too. Kestrel keeps the code endpoints, the configuration's endpoints
+/// and the current defaults in internal properties; they are read by name, and a test fails if Kestrel renames them
+/// (<c>ServerEndpointTests</c>).
 /// </remarks>
 internal sealed class KestrelEndpointHook(IOptions<ZokioOptions> zokio, IServiceProvider services) : IPostConfigureOptions<KestrelServerOptions>
 {
@@ -33,6 +36,11 @@ internal sealed class KestrelEndpointHook(IOptions<ZokioOptions> zokio, IService
     internal static readonly PropertyInfo? CodeBackedListenOptions = typeof(KestrelServerOptions).GetProperty("CodeBackedListenOptions", Internal);
     internal static readonly PropertyInfo? EndpointDefaults = typeof(KestrelServerOptions).GetProperty("EndpointDefaults", Internal);
     internal static readonly PropertyInfo? IsTls = typeof(ListenOptions).GetProperty("IsTls", Internal);
+    internal static readonly PropertyInfo? ConfigurationBackedListenOptions = typeof(KestrelServerOptions).GetProperty("ConfigurationBackedListenOptions", Internal);
+
+    // TLS endpoints from configuration with this middleware after their TLS: the copy chained to the defaults, before
+    // TLS, passes their connections on. Only touched while Kestrel loads and binds, on the thread that starts the host.
+    private readonly HashSet<ListenOptions> _servedAfterConfiguredTls = [];
 
     // "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" (RFC 9113 section 3.4): an HTTP/2 client with prior knowledge.
     private static ReadOnlySpan<byte> Http2Preface => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
@@ -77,14 +85,42 @@ internal sealed class KestrelEndpointHook(IOptions<ZokioOptions> zokio, IService
     }
 
     /// <summary>
+    /// Loads Kestrel's endpoint configuration now, before Kestrel starts (its own load at start then finds it done, as
+    /// the configuration has not changed), and serves HTTP/1.1 on its TLS endpoints after their TLS, where ALPN has chosen
+    /// the protocol. An endpoint added later by a configuration reload keeps only the copy chained to the defaults, before
+    /// TLS: Kestrel serves it.
+    /// </summary>
+    public void ServeConfiguredTlsEndpoints(KestrelServerOptions options)
+    {
+        if (options.ConfigurationLoader is not { } loader)
+        {
+            return;
+        }
+
+        if (ConfigurationBackedListenOptions is null)
+        {
+            throw new InvalidOperationException("Zokio:Server=Zokio does not support this version of Kestrel (its endpoint options changed shape); set Zokio:Server=Kestrel.");
+        }
+
+        loader.Load();
+        foreach (ListenOptions endpoint in (IEnumerable<ListenOptions>)ConfigurationBackedListenOptions.GetValue(options)!)
+        {
+            if ((bool)IsTls!.GetValue(endpoint)! && _servedAfterConfiguredTls.Add(endpoint))
+            {
+                endpoint.Use(next => Route(endpoint, next, tlsApplied: true));
+            }
+        }
+    }
+
+    /// <summary>
     /// Called when Kestrel builds the endpoint's pipeline, at bind: the endpoint's protocols and TLS are final then, so
     /// the choice (and the log line saying who serves it) is made once per endpoint.
     /// </summary>
     /// <param name="endpoint">The endpoint whose pipeline is being built.</param>
     /// <param name="next">The rest of the pipeline: Kestrel's HTTP server.</param>
     /// <param name="tlsApplied">
-    /// True for endpoints in code, where this comes after the endpoint's own middleware and TLS; false for endpoints from
-    /// configuration and URLs, where TLS is added after the defaults, so after this.
+    /// True where this comes after the endpoint's own middleware and TLS (endpoints in code, and TLS endpoints from
+    /// configuration); false where it is chained to the defaults, before the TLS Kestrel adds for configuration and URLs.
     /// </param>
     private ConnectionDelegate Route(ListenOptions endpoint, ConnectionDelegate next, bool tlsApplied)
     {
@@ -97,7 +133,11 @@ internal sealed class KestrelEndpointHook(IOptions<ZokioOptions> zokio, IService
 
         if (tls && !tlsApplied)
         {
-            Server.Describe(endpoint, servedByZokio: false, "TLS from configuration or URLs is Kestrel's for now");
+            if (!_servedAfterConfiguredTls.Contains(endpoint))
+            {
+                Server.Describe(endpoint, servedByZokio: false, "TLS set up by a URL is Kestrel's for now");
+            }
+
             return next;
         }
 

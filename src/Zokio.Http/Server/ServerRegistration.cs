@@ -17,7 +17,8 @@ internal static class ServerRegistration
     public static void Add(IServiceCollection services)
     {
         services.AddSingleton<Http1Server>();
-        services.AddSingleton<IPostConfigureOptions<KestrelServerOptions>, KestrelEndpointHook>();
+        services.AddSingleton<KestrelEndpointHook>();
+        services.AddSingleton<IPostConfigureOptions<KestrelServerOptions>>(provider => provider.GetRequiredService<KestrelEndpointHook>());
         services.AddTransient<IStartupFilter, ServerCheckStartupFilter>();
 
         // Kestrel registers IServer with AddSingleton, and the last registration wins. When the app calls UseZokio or
@@ -38,7 +39,8 @@ internal static class ServerRegistration
         // The server is resolved when the app is built (WebApplication reads its features), before the options are
         // validated at start: ZokioServer reads them only when it starts.
         services[index] = ServiceDescriptor.Singleton<IServer>(provider => new ZokioServer(
-            Create(provider, kestrel), provider.GetRequiredService<Http1Server>(), provider.GetRequiredService<IOptions<ZokioOptions>>()));
+            Create(provider, kestrel), provider.GetRequiredService<Http1Server>(), provider.GetRequiredService<KestrelEndpointHook>(),
+            provider.GetRequiredService<IOptions<KestrelServerOptions>>(), provider.GetRequiredService<IOptions<ZokioOptions>>()));
     }
 
     private static IServer Create(IServiceProvider provider, ServiceDescriptor descriptor) =>

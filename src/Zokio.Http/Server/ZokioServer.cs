@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace Zokio.Http.Server;
@@ -10,7 +11,8 @@ namespace Zokio.Http.Server;
 /// alone. Both run the same application; Kestrel binds every endpoint and hands Zokio the connections it serves
 /// (<see cref="KestrelEndpointHook"/>).
 /// </summary>
-internal sealed class ZokioServer(IServer kestrel, Http1Server http1, IOptions<ZokioOptions> options) : IServer
+internal sealed class ZokioServer(
+    IServer kestrel, Http1Server http1, KestrelEndpointHook hook, IOptions<KestrelServerOptions> kestrelOptions, IOptions<ZokioOptions> options) : IServer
 {
     /// <summary>Kestrel's features: the bound addresses (<c>IServerAddressesFeature</c>) are the app's.</summary>
     public IFeatureCollection Features => kestrel.Features;
@@ -28,6 +30,7 @@ internal sealed class ZokioServer(IServer kestrel, Http1Server http1, IOptions<Z
         }
 
         http1.Start(application);
+        hook.ServeConfiguredTlsEndpoints(kestrelOptions.Value);
         return StartBothAsync(application, cancellationToken);
     }
 

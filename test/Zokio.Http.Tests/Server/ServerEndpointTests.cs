@@ -29,6 +29,7 @@ public sealed class ServerEndpointTests
         Assert.NotNull(KestrelEndpointHook.CodeBackedListenOptions);
         Assert.NotNull(KestrelEndpointHook.EndpointDefaults);
         Assert.NotNull(KestrelEndpointHook.IsTls);
+        Assert.NotNull(KestrelEndpointHook.ConfigurationBackedListenOptions);
     }
 
     [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
@@ -83,6 +84,42 @@ public sealed class ServerEndpointTests
 
         Assert.Equal(("Zokio", "HTTP/1.1 https True"), await GetAsync(host.BaseAddress.ToString(), HttpVersion.Version11, certificate));
         Assert.Equal(("Kestrel", "HTTP/2 https True"), await GetAsync(host.BaseAddress.ToString(), HttpVersion.Version20, certificate));
+    }
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_TLS_endpoint_from_configuration_serves_HTTP1_with_Zokio_and_h2_by_ALPN_with_Kestrel(LoopBackendKind backend)
+    {
+        using X509Certificate2 certificate = TestCertificate.Create();
+        string pfx = Path.Combine(Path.GetTempPath(), $"zokio-test-{Guid.NewGuid():N}.pfx");
+        await File.WriteAllBytesAsync(pfx, certificate.Export(X509ContentType.Pfx, "secret"));
+        try
+        {
+            int port = FreePort();
+            using var logs = new CapturingLoggerProvider(LogLevel.Information);
+            WebApplicationBuilder builder = WebApplication.CreateBuilder(
+            [
+                "--Zokio:Server=Zokio", $"--Zokio:Backend={backend}",
+                $"--Kestrel:Endpoints:tls:Url=https://127.0.0.1:{port}", "--Kestrel:Endpoints:tls:Protocols=Http1AndHttp2",
+                $"--Kestrel:Endpoints:tls:Certificate:Path={pfx}", "--Kestrel:Endpoints:tls:Certificate:Password=secret",
+            ]);
+            TestHost.ConfigureLogging(builder);
+            builder.Logging.AddProvider(logs);
+            builder.WebHost.UseZokio();
+            WebApplication app = builder.Build();
+            app.MapGet("/", (HttpContext context) => $"{context.Request.Protocol} {context.Request.Scheme} {context.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>() is not null}");
+            await using TestHost host = await TestHost.StartAsync(app);
+
+            string url = $"https://127.0.0.1:{port}/";
+            Assert.Equal(("Zokio", "HTTP/1.1 https True"), await GetAsync(url, HttpVersion.Version11, certificate));
+            Assert.Equal(("Kestrel", "HTTP/2 https True"), await GetAsync(url, HttpVersion.Version20, certificate));
+            string[] lines = logs.Messages.Where(m => m.Category == "Zokio.Http.Server").Select(m => m.Message).ToArray();
+            Assert.Contains(lines, line => line.StartsWith($"https://127.0.0.1:{port}: HTTP/1.1 is served by Zokio's server (over TLS)", StringComparison.Ordinal));
+            Assert.DoesNotContain(lines, line => line.Contains("Kestrel's for now", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(pfx);
+        }
     }
 
     [Fact]
