@@ -5,7 +5,7 @@ namespace Zokio.Bench;
 /// <summary>The environment overrides (see <see cref="BenchOptions.Usage"/>) and where things are.</summary>
 internal sealed record BenchEnvironment(
     string BenchDir, int H1Port, int H2cPort, int TlsPort, int IdleConnections, string? AppDll, int CallCountingDelayMs,
-    string? BaselineAppDll)
+    string? BaselineAppDll = null)
 {
     public string RepoDir => Path.GetDirectoryName(BenchDir)!;
 

@@ -41,6 +41,49 @@ public class LoopSocketTests
     }
 
     [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_reset_peer_ends_receiving_with_an_error_result_not_an_exception(LoopBackendKind backend)
+    {
+        await using EventLoopGroup group = Backends.Start(backend);
+        await using AcceptedConnection connection = await AcceptedConnection.OpenAsync(group);
+        connection.Client.LingerState = new LingerOption(true, 0);
+        connection.Client.Close();
+
+        ReceiveResult last = await Backends.OnLoop(connection.Server.Loop, async () =>
+        {
+            ArrayBufferWriter<byte> received = new();
+            ReceiveResult result;
+            do
+            {
+                result = await connection.Server.ReceiveAsync(received);
+            }
+            while (!result.IsEndOfStream);
+
+            return result;
+        }).WaitAsync(Backends.Timeout);
+
+        Assert.Equal((SocketError.ConnectionReset, 0), (last.Error, last.BytesReceived));
+    }
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Canceling_a_pending_receive_ends_it_with_OperationAborted_as_its_result_and_so_do_later_receives(LoopBackendKind backend)
+    {
+        await using EventLoopGroup group = Backends.Start(backend);
+        await using AcceptedConnection connection = await AcceptedConnection.OpenAsync(group);
+
+        (ReceiveResult pending, ReceiveResult later) = await Backends.OnLoop(connection.Server.Loop, async () =>
+        {
+            ArrayBufferWriter<byte> received = new();
+            ValueTask<ReceiveResult> receive = connection.Server.ReceiveAsync(received);
+            connection.Server.CancelPendingOperations();
+            ReceiveResult pending = await receive;
+            return (pending, await connection.Server.ReceiveAsync(received));
+        }).WaitAsync(Backends.Timeout);
+
+        Assert.Equal((SocketError.OperationAborted, true), (pending.Error, pending.IsEndOfStream));
+        Assert.Equal(SocketError.OperationAborted, later.Error);
+    }
+
+    [Theory, MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task A_send_queued_on_the_loop_reaches_the_peer_at_SubmitQueued_before_the_loop_polls(LoopBackendKind backend)
     {
         await using EventLoopGroup group = Backends.Start(backend);

@@ -50,8 +50,8 @@ public sealed partial class LoopSocket
     /// <summary>
     /// Receives the next bytes into <paramref name="target"/> (advancing it), waiting until some arrive. Bytes and the
     /// peer's FIN that arrived together come back together (<see cref="ReceiveResult.IsEndOfStream"/> with a count);
-    /// an error behind bytes is thrown by the next call. On the loop thread; one call at a time, always with the same
-    /// target.
+    /// an error ends the stream as a result (<see cref="ReceiveResult.Error"/>), after the bytes that came before it. On
+    /// the loop thread; one call at a time, always with the same target.
     /// </summary>
     /// <remarks>
     /// On io_uring one multishot request keeps receiving between calls: bytes that arrive meanwhile are appended to the
@@ -59,8 +59,7 @@ public sealed partial class LoopSocket
     /// must be append-only while receiving goes on, as a <see cref="System.IO.Pipelines.PipeWriter"/> is (its reader
     /// consumes independently); <see cref="PauseReceiving"/> and <see cref="StopReceivingAsync"/> stop it.
     /// </remarks>
-    /// <exception cref="SocketException">The connection failed (reset, ...), or was shut down or aborted here
-    /// (<see cref="SocketError.OperationAborted"/>).</exception>
+    /// <exception cref="InvalidOperationException">Called off the socket's loop thread.</exception>
     public ValueTask<ReceiveResult> ReceiveAsync(IBufferWriter<byte> target)
     {
         ThrowIfNotOnLoop();
@@ -68,7 +67,7 @@ public sealed partial class LoopSocket
         if (_pendingReceiveError is { } error)
         {
             _pendingReceiveError = null;
-            return ValueTask.FromException<ReceiveResult>(ReceiveError(error));
+            return ValueTask.FromResult(Failed(error));
         }
 
         return _receiveCompletion.Wrap(
@@ -94,6 +93,7 @@ public sealed partial class LoopSocket
     /// Ends receiving for good: nothing more is written to the target of <see cref="ReceiveAsync"/> once this
     /// completes, so the caller may complete it. On the loop thread.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask StopReceivingAsync()
     {
         ThrowIfNotOnLoop();
@@ -136,13 +136,13 @@ public sealed partial class LoopSocket
                 if (_canceled)
                 {
                     // Nothing wakes a new wait after an abort (an RST shuts nothing down): stop before submitting one.
-                    throw ReceiveError(IoResult.Canceled);
+                    return Failed(IoResult.Canceled);
                 }
 
                 IoResult ready = await WaitReadableAsync();
                 if (!ready.Succeeded)
                 {
-                    throw ReceiveError(ready);
+                    return Failed(ready);
                 }
 
                 buffer = target.GetMemory(MinReceiveBufferSize);
@@ -201,7 +201,7 @@ public sealed partial class LoopSocket
     {
         if (_canceled)
         {
-            throw ReceiveError(IoResult.Canceled);
+            return Failed(IoResult.Canceled);
         }
 
         Memory<byte> buffer = target.GetMemory(MinReceiveBufferSize);
@@ -233,7 +233,7 @@ public sealed partial class LoopSocket
             {
                 if (_canceled)
                 {
-                    throw ReceiveError(IoResult.Canceled);
+                    return Failed(IoResult.Canceled);
                 }
 
                 _multishot ??= new MultishotReceive { Fd = Fd };
@@ -281,7 +281,7 @@ public sealed partial class LoopSocket
                     return new ReceiveResult(received, isEndOfStream: false);
                 }
 
-                throw ReceiveError(end);
+                return Failed(end);
             }
 
             // Ended after bytes (the kernel may stop a multishot request at any time), or the cases above: go on.
@@ -312,12 +312,12 @@ public sealed partial class LoopSocket
         return Completed(target, received);
     }
 
-    /// <summary>A recv result as the caller sees it: bytes advanced into the target, end of stream, or a thrown error.</summary>
+    /// <summary>A recv result as the caller sees it: bytes advanced into the target, end of stream, or an error.</summary>
     private ReceiveResult Completed(IBufferWriter<byte> target, IoResult received)
     {
         if (!received.Succeeded)
         {
-            throw ReceiveError(received);
+            return Failed(received);
         }
 
         if (received.IsEndOfStream)
@@ -331,9 +331,12 @@ public sealed partial class LoopSocket
         return new ReceiveResult(count, isEndOfStream: false);
     }
 
-    private SocketException ReceiveError(IoResult failure) =>
-        // After a shutdown or an abort here the pending operation was canceled on purpose: report that as an abort.
-        _canceled && failure.IsCanceled ? new SocketException((int)SocketError.OperationAborted) : failure.ToSocketException();
+    /// <summary>
+    /// The result of a receive that failed. After a shutdown or an abort here the pending operation was canceled on
+    /// purpose: that is reported as an abort.
+    /// </summary>
+    private ReceiveResult Failed(IoResult failure) =>
+        new(_canceled && failure.IsCanceled ? SocketError.OperationAborted : failure.SocketError);
 
     /// <summary>
     /// A stream socket's recv returns less than asked only when it emptied the receive queue (TCP urgent data, which

@@ -197,8 +197,9 @@ public sealed partial class LoopSocket : IDisposable
     }
 
     /// <summary>
-    /// Ends the pending receive and send: they throw <see cref="SocketError.OperationAborted"/> (or return their
-    /// result, if the kernel finished first). Later receives throw too; the socket stays open until disposed.
+    /// Ends the pending receive and send with <see cref="SocketError.OperationAborted"/> (or their result, if the kernel
+    /// finished first): the receive as its result's <see cref="ReceiveResult.Error"/>, the send as a thrown
+    /// <see cref="SocketException"/>. Later calls end the same way; the socket stays open until disposed.
     /// </summary>
     public void CancelPendingOperations()
     {

@@ -13,24 +13,17 @@ internal sealed partial class ZokioConnection
         Exception? error = null;
         try
         {
-            await ProcessReceives().ConfigureAwait(false);
-        }
-        catch (SocketException ex) when (SocketErrors.IsConnectionReset(ex.SocketErrorCode))
-        {
-            error = new ConnectionResetException(ex.Message, ex);
-            if (!_shutdown)
+            SocketError failed = await ProcessReceives().ConfigureAwait(false);
+            if (failed != SocketError.Success)
             {
-                TransportLog.ConnectionReset(_logger, ConnectionId);
+                // After Shutdown() (every connection the server closes) nothing is thrown: the reason is built only
+                // when it is not already known, and then as Kestrel's Sockets transport reports it.
+                error = _shutdownReason ?? ReceiveFailed(new SocketException((int)failed));
             }
         }
-        catch (SocketException ex) when (SocketErrors.IsConnectionAbort(ex.SocketErrorCode))
+        catch (SocketException ex)
         {
-            // Expected after Shutdown(): _shutdownReason says why, and wins below.
-            error = ex;
-            if (!_shutdown)
-            {
-                TransportLog.ConnectionError(_logger, ConnectionId, ex);
-            }
+            error = ReceiveFailed(ex);
         }
         catch (Exception ex)
         {
@@ -62,7 +55,30 @@ internal sealed partial class ZokioConnection
         }
     }
 
-    private async Task ProcessReceives()
+    /// <summary>What receiving ended with: the peer's FIN or its reset, a shutdown here, an error (as its code).</summary>
+    private Exception ReceiveFailed(SocketException ex)
+    {
+        if (SocketErrors.IsConnectionReset(ex.SocketErrorCode))
+        {
+            if (!_shutdown)
+            {
+                TransportLog.ConnectionReset(_logger, ConnectionId);
+            }
+
+            return new ConnectionResetException(ex.Message, ex);
+        }
+
+        // An abort is expected after Shutdown(): _shutdownReason says why, and wins in DoReceive.
+        if (!SocketErrors.IsConnectionAbort(ex.SocketErrorCode) || !_shutdown)
+        {
+            TransportLog.ConnectionError(_logger, ConnectionId, ex);
+        }
+
+        return ex;
+    }
+
+    /// <summary>Receives until the peer's FIN or the application stops reading (Success), or an error (its code).</summary>
+    private async Task<SocketError> ProcessReceives()
     {
         PipeWriter input = Input;
         try
@@ -70,18 +86,23 @@ internal sealed partial class ZokioConnection
             while (true)
             {
                 ReceiveResult received = await _socket.ReceiveAsync(input);
+                if (received.Error != SocketError.Success)
+                {
+                    return received.Error;
+                }
+
                 if (received.IsEndOfStream)
                 {
                     // With bytes that came with the FIN too: the app sees the end of the connection before it runs on
                     // them (DoReceive completes the pipe), as on the Sockets transport.
                     TransportLog.ConnectionReadFin(_logger, ConnectionId);
-                    break;
+                    return SocketError.Success;
                 }
 
                 if (!await FlushReceivedAsync(input))
                 {
                     // The application is done reading.
-                    break;
+                    return SocketError.Success;
                 }
             }
         }

@@ -46,7 +46,7 @@ public static class LoopEchoServer
             }
             catch (SocketException)
             {
-                // The client reset the connection: nothing left to echo.
+                // The client reset the connection while we sent: nothing left to echo.
             }
 
             await socket.StopReceivingAsync();
