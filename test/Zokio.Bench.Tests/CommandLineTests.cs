@@ -30,7 +30,7 @@ public sealed class CommandLineTests
     [InlineData("--duration", "1.5", "--duration must be a positive number of seconds; got '1.5'.")]
     [InlineData("--warmup", "-1", "--warmup must be a number of seconds (0 allowed); got '-1'.")]
     [InlineData("--rate", "010", "--rate must be a positive whole number of requests per second; got '010'.")]
-    [InlineData("--servers", "zokio,iis", "unknown server 'iis'; known: zokio zokio-epoll zokio-poll zokio-reuseport zokio-loop zokio-threadpool sockets nginx zokio-server zokio-server-epoll")]
+    [InlineData("--servers", "zokio,iis", "unknown server 'iis'; known: zokio zokio-epoll zokio-poll zokio-reuseport zokio-loop zokio-threadpool sockets nginx zokio-server zokio-server-epoll ab-zokio ab-zokio-epoll")]
     public void Invalid_option_fails_with_one_message_naming_it(string option, string value, string message)
     {
         Assert.Equal(message, Assert.Throws<BenchAbortException>(() => BenchOptions.Parse([option, value])).Message);
