@@ -30,7 +30,8 @@ internal sealed class Http1Server : IDisposable
         Logger = loggerFactory.CreateLogger("Zokio.Http.Server");
         Date = new DateHeaderCache(Time.GetUtcNow());
         KestrelServerLimits limits = _kestrel.Limits;
-        Limits = new Http1Limits(limits.MaxRequestLineSize, limits.MaxRequestHeadersTotalSize, limits.MaxRequestHeaderCount, limits.MaxRequestBodySize);
+        Limits = new Http1Limits(limits.MaxRequestLineSize, limits.MaxRequestHeadersTotalSize, limits.MaxRequestHeaderCount, limits.MaxRequestBodySize,
+            ValuesInUtf8Only: RequestHeaderEncodingSelector is null);
     }
 
     public ILogger Logger { get; }
@@ -48,6 +49,16 @@ internal sealed class Http1Server : IDisposable
     public bool AllowSynchronousIO => _kestrel.AllowSynchronousIO;
 
     public Func<string, System.Text.Encoding?>? ResponseHeaderEncodingSelector => _kestrel.ResponseHeaderEncodingSelector;
+
+    /// <summary>
+    /// The app's <c>RequestHeaderEncodingSelector</c>, or null when it is Kestrel's default (every value UTF-8), which
+    /// then costs no call per field.
+    /// </summary>
+    public Func<string, System.Text.Encoding?>? RequestHeaderEncodingSelector =>
+        ReferenceEquals(_kestrel.RequestHeaderEncodingSelector, s_defaultEncodingSelector) ? null : _kestrel.RequestHeaderEncodingSelector;
+
+    // Kestrel's default selector is one shared delegate: a fresh options object holds it.
+    private static readonly Func<string, System.Text.Encoding?> s_defaultEncodingSelector = new KestrelServerOptions().RequestHeaderEncodingSelector;
 
     /// <summary>Starts serving <paramref name="application"/>: called by <see cref="ZokioServer"/> before Kestrel binds.</summary>
     public void Start<TContext>(IHttpApplication<TContext> application)

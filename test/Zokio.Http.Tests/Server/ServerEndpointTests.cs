@@ -201,6 +201,30 @@ public sealed class ServerEndpointTests
         Assert.Equal($"{first[0]}:00000002", second[1]);
     }
 
+    [Theory, MemberData(nameof(ServerKinds.All), MemberType = typeof(ServerKinds))]
+    public async Task RequestHeaderEncodingSelector_decodes_the_values_it_names(ServerKind server)
+    {
+        WebApplicationBuilder builder = ServerKinds.CreateBuilder(server);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.RequestHeaderEncodingSelector = name => name == "X-Name" ? System.Text.Encoding.Latin1 : null);
+        WebApplication app = builder.Build();
+        app.MapGet("/", (HttpContext context) => $"{context.Request.Headers["X-Name"]}|{context.Request.Headers["X-Other"]}");
+        await using TestHost host = await TestHost.StartAsync(app);
+
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, host.BaseAddress.Port);
+        NetworkStream stream = client.GetStream();
+        // "été" in Latin-1 for the named header, in UTF-8 for the other.
+        byte[] request = [.. "GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\nX-Name: "u8, 0xE9, (byte)'t', 0xE9, .. "\r\nX-Other: \u00e9t\u00e9\r\n\r\n"u8];
+        await stream.WriteAsync(request);
+        using var response = new MemoryStream();
+        await stream.CopyToAsync(response).WaitAsync(TestHost.Timeout);
+
+        string text = System.Text.Encoding.UTF8.GetString(response.ToArray());
+        Assert.StartsWith("HTTP/1.1 200 OK", text);
+        // Kestrel sends the body chunked, Zokio with a Content-Length (both as Kestrel decides for a string result).
+        Assert.Contains("\u00e9t\u00e9|\u00e9t\u00e9", text);
+    }
+
     private static async Task<(string Server, string Body)> GetAsync(string url, Version version, X509Certificate2? trusted = null)
     {
         using var handler = new SocketsHttpHandler();

@@ -13,7 +13,7 @@ namespace Zokio.Http.Server.Http1;
 /// </summary>
 internal abstract partial class Http1Connection
 {
-    private readonly Http1RequestHeaders _requestHeaders = new();
+    private readonly Http1RequestHeaders _requestHeaders;
     private string? _reusedTarget;
     private string? _reusedPath;
     private HeaderDictionary? _requestTrailers;
@@ -77,7 +77,14 @@ internal abstract partial class Http1Connection
             if (!value.IsEmpty)
             {
                 _requestTrailers ??= new HeaderDictionary();
-                Append(_requestTrailers, Encoding.ASCII.GetString(name), Encoding.UTF8.GetString(value));
+                string trailer = Encoding.ASCII.GetString(name);
+                Encoding encoding = _server.RequestHeaderEncodingSelector?.Invoke(trailer) ?? Encoding.UTF8;
+                if (encoding == Encoding.UTF8 && !System.Text.Unicode.Utf8.IsValid(value))
+                {
+                    return RequestRejectionReason.MalformedTrailerValue;
+                }
+
+                Append(_requestTrailers, trailer, encoding.GetString(value));
             }
 
             return RequestRejectionReason.None;
@@ -89,7 +96,10 @@ internal abstract partial class Http1Connection
             return rejection;
         }
 
-        _requestHeaders.Append(header, name, value);
+        if (!_requestHeaders.Append(header, name, value))
+        {
+            return RequestRejectionReason.MalformedRequestInvalidHeaders;
+        }
         return RequestRejectionReason.None;
     }
 

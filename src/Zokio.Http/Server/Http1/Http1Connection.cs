@@ -40,6 +40,7 @@ internal abstract partial class Http1Connection
         _input = connection.Transport.Input;
         _output = connection.Transport.Output;
         _parser = new Http1RequestParser(server.Limits);
+        _requestHeaders = new Http1RequestHeaders { ValueEncodingSelector = server.RequestHeaderEncodingSelector };
         _requestBody = new Http1RequestBodyReader(this);
         _responseBody = new Http1ResponseBodyWriter(this);
         _responseHeaders = new Http1ResponseHeaders(server.ResponseHeaderEncodingSelector);

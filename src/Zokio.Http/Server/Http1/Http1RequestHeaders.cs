@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
@@ -45,6 +46,12 @@ internal sealed class Http1RequestHeaders : Http1Headers
     private FieldStrings[] _reused = [];
     private int _fieldCount;
 
+    /// <summary>
+    /// The app's <c>RequestHeaderEncodingSelector</c>: the encoding of a field's value by its name (null, or a null
+    /// answer: UTF-8). Null for Kestrel's default, so the usual case makes no call.
+    /// </summary>
+    public Func<string, Encoding?>? ValueEncodingSelector { get; init; }
+
     /// <summary>Creates an empty collection.</summary>
     public Http1RequestHeaders()
         : base(Names)
@@ -57,11 +64,12 @@ internal sealed class Http1RequestHeaders : Http1Headers
     /// skipped: the app sees the number the framing parsed, which the connection sets as
     /// <see cref="Http1Headers.ContentLength"/> once the head is complete.
     /// </summary>
-    public void Append(KnownHeader header, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    /// <returns>False when the value is not text in its encoding (UTF-8 that does not decode): a bad request.</returns>
+    public bool Append(KnownHeader header, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
         if (header == KnownHeader.ContentLength)
         {
-            return;
+            return true;
         }
 
         int field = _fieldCount++;
@@ -70,20 +78,34 @@ internal sealed class Http1RequestHeaders : Http1Headers
         if (field < MaxReusedFields)
         {
             ref FieldStrings reused = ref ReusedAt(field);
-            text = ReusedString.Get(ref reused.Value, value, Encoding.UTF8);
             if (header == KnownHeader.Unknown)
             {
                 // Names are ASCII (the parser checked them).
                 key = ReusedString.Get(ref reused.Name, name, Encoding.ASCII);
             }
+
+            Encoding encoding = ValueEncoding(header, key);
+            if (!IsText(value, encoding))
+            {
+                return false;
+            }
+
+            text = ReusedString.Get(ref reused.Value, value, encoding);
         }
         else
         {
-            text = Encoding.UTF8.GetString(value);
             if (header == KnownHeader.Unknown)
             {
                 key = Encoding.ASCII.GetString(name);
             }
+
+            Encoding encoding = ValueEncoding(header, key);
+            if (!IsText(value, encoding))
+            {
+                return false;
+            }
+
+            text = encoding.GetString(value);
         }
 
         if (key is null)
@@ -97,7 +119,20 @@ internal sealed class Http1RequestHeaders : Http1Headers
             Dictionary<string, StringValues> others = EnsureOthers();
             others[key] = others.TryGetValue(key, out StringValues existing) ? StringValues.Concat(existing, text) : new StringValues(text);
         }
+
+        return true;
     }
+
+    /// <summary>
+    /// Whether the bytes are text in <paramref name="encoding"/>: UTF-8 must decode (the parser checked it already when
+    /// the app picks no encodings); the app's own encodings take any byte, as Kestrel lets them.
+    /// </summary>
+    private bool IsText(ReadOnlySpan<byte> value, Encoding encoding) =>
+        ValueEncodingSelector is null || encoding != Encoding.UTF8 || Utf8.IsValid(value);
+
+    /// <summary>What decodes a value: the selector's answer for the field's name (canonical when known), else UTF-8.</summary>
+    private Encoding ValueEncoding(KnownHeader header, string? unknownName) =>
+        ValueEncodingSelector is { } select ? select(unknownName ?? Names.NameAt((int)header)) ?? Encoding.UTF8 : Encoding.UTF8;
 
     /// <summary>As Kestrel's request headers: a bad request, as if the client had sent it.</summary>
     protected override Exception InvalidContentLength(string text) =>

@@ -172,8 +172,9 @@ internal partial struct Http1RequestParser
         }
 
         ReadOnlySpan<byte> value = line[(nameEnd + 1)..].Trim(" \t"u8);
-        // Values are handed on as text: ASCII, or else valid UTF-8 (Kestrel's default decoding), and never NUL.
-        if (value.ContainsAnyExceptInRange((byte)1, (byte)0x7F) && (value.Contains((byte)0) || !Utf8.IsValid(value)))
+        // Values are handed on as text: ASCII, or else valid UTF-8 (Kestrel's default decoding, unless the app picks
+        // encodings: then the connection checks each value against its own), and never NUL.
+        if (value.ContainsAnyExceptInRange((byte)1, (byte)0x7F) && (value.Contains((byte)0) || (_limits.ValuesInUtf8Only && !Utf8.IsValid(value))))
         {
             return _state == State.Trailers ? RequestRejectionReason.MalformedTrailerValue : RequestRejectionReason.MalformedRequestInvalidHeaders;
         }
