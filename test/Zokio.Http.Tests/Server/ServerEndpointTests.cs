@@ -37,16 +37,10 @@ public sealed class ServerEndpointTests
     {
         int h1 = FreePort(), h2c = FreePort();
         using var logs = new CapturingLoggerProvider(LogLevel.Information);
-        WebApplicationBuilder builder = WebApplication.CreateBuilder(
-        [
+        WebApplication app = BuildFromConfiguration(logs,
             "--Zokio:Server=Zokio", $"--Zokio:Backend={backend}", "--Zokio:LoopCount=2",
             $"--Kestrel:Endpoints:h1:Url=http://127.0.0.1:{h1}", "--Kestrel:Endpoints:h1:Protocols=Http1",
-            $"--Kestrel:Endpoints:h2c:Url=http://127.0.0.1:{h2c}", "--Kestrel:Endpoints:h2c:Protocols=Http2",
-        ]);
-        TestHost.ConfigureLogging(builder);
-        builder.Logging.AddProvider(logs);
-        builder.WebHost.UseZokio();
-        WebApplication app = builder.Build();
+            $"--Kestrel:Endpoints:h2c:Url=http://127.0.0.1:{h2c}", "--Kestrel:Endpoints:h2c:Protocols=Http2");
         app.MapGet("/", (HttpContext context) => context.Request.Protocol);
         await using TestHost host = await TestHost.StartAsync(app);
 
@@ -96,16 +90,10 @@ public sealed class ServerEndpointTests
         {
             int port = FreePort();
             using var logs = new CapturingLoggerProvider(LogLevel.Information);
-            WebApplicationBuilder builder = WebApplication.CreateBuilder(
-            [
+            WebApplication app = BuildFromConfiguration(logs,
                 "--Zokio:Server=Zokio", $"--Zokio:Backend={backend}",
                 $"--Kestrel:Endpoints:tls:Url=https://127.0.0.1:{port}", "--Kestrel:Endpoints:tls:Protocols=Http1AndHttp2",
-                $"--Kestrel:Endpoints:tls:Certificate:Path={pfx}", "--Kestrel:Endpoints:tls:Certificate:Password=secret",
-            ]);
-            TestHost.ConfigureLogging(builder);
-            builder.Logging.AddProvider(logs);
-            builder.WebHost.UseZokio();
-            WebApplication app = builder.Build();
+                $"--Kestrel:Endpoints:tls:Certificate:Path={pfx}", "--Kestrel:Endpoints:tls:Certificate:Password=secret");
             app.MapGet("/", (HttpContext context) => $"{context.Request.Protocol} {context.Request.Scheme} {context.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>() is not null}");
             await using TestHost host = await TestHost.StartAsync(app);
 
@@ -223,6 +211,16 @@ public sealed class ServerEndpointTests
         Assert.StartsWith("HTTP/1.1 200 OK", text);
         // Kestrel sends the body chunked, Zokio with a Content-Length (both as Kestrel decides for a string result).
         Assert.Contains("\u00e9t\u00e9|\u00e9t\u00e9", text);
+    }
+
+    /// <summary>An app with Zokio whose endpoints come from configuration (the command line), its logs captured.</summary>
+    private static WebApplication BuildFromConfiguration(CapturingLoggerProvider logs, params string[] args)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+        TestHost.ConfigureLogging(builder);
+        builder.Logging.AddProvider(logs);
+        builder.WebHost.UseZokio();
+        return builder.Build();
     }
 
     private static async Task<(string Server, string Body)> GetAsync(string url, Version version, X509Certificate2? trusted = null)
