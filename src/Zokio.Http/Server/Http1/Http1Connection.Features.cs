@@ -203,9 +203,33 @@ internal abstract partial class Http1Connection :
     /// <summary>Features of the generic subclass (the host's context container).</summary>
     protected virtual object? OwnFeatureOf(Type key) => null;
 
-    TFeature? IFeatureCollection.Get<TFeature>() where TFeature : default => (TFeature?)((IFeatureCollection)this)[typeof(TFeature)];
+    // The host and middleware ask by type parameter: the slot of a feature of this object's is found once per type (as
+    // Kestrel's generated typeof comparisons do), not by turning typeof(TFeature) into a Type and searching (3.5 % of
+    // the core on plaintext, with the casts around it).
+    TFeature? IFeatureCollection.Get<TFeature>() where TFeature : default
+    {
+        int slot = FeatureSlot<TFeature>.Index;
+        return slot >= 0 ? (TFeature?)_features[slot] : (TFeature?)((IFeatureCollection)this)[typeof(TFeature)];
+    }
 
-    void IFeatureCollection.Set<TFeature>(TFeature? instance) where TFeature : default => ((IFeatureCollection)this)[typeof(TFeature)] = instance;
+    void IFeatureCollection.Set<TFeature>(TFeature? instance) where TFeature : default
+    {
+        int slot = FeatureSlot<TFeature>.Index;
+        if (slot >= 0)
+        {
+            _revision++;
+            _features[slot] = instance;
+            return;
+        }
+
+        ((IFeatureCollection)this)[typeof(TFeature)] = instance;
+    }
+
+    /// <summary>The slot of <typeparamref name="TFeature"/> among this object's own features, or -1.</summary>
+    private static class FeatureSlot<TFeature>
+    {
+        public static readonly int Index = Array.IndexOf(OwnFeatures, typeof(TFeature));
+    }
 
     IEnumerator<KeyValuePair<Type, object>> IEnumerable<KeyValuePair<Type, object>>.GetEnumerator()
     {
