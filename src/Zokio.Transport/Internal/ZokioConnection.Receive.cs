@@ -55,7 +55,10 @@ internal sealed partial class ZokioConnection
         }
     }
 
-    /// <summary>What receiving ended with: the peer's FIN or its reset, a shutdown here, an error (as its code).</summary>
+    /// <summary>
+    /// The exception the application's input ends with after <paramref name="ex"/>, logged as the Sockets transport logs
+    /// it: a <see cref="ConnectionResetException"/> for a reset peer, else the socket's own.
+    /// </summary>
     private Exception ReceiveFailed(SocketException ex)
     {
         if (SocketErrors.IsConnectionReset(ex.SocketErrorCode))

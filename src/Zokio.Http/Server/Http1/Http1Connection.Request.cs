@@ -78,13 +78,12 @@ internal abstract partial class Http1Connection
             {
                 _requestTrailers ??= new HeaderDictionary();
                 string trailer = Encoding.ASCII.GetString(name);
-                Encoding encoding = _server.RequestHeaderEncodingSelector?.Invoke(trailer) ?? Encoding.UTF8;
-                if (encoding == Encoding.UTF8 && !System.Text.Unicode.Utf8.IsValid(value))
+                if (!_requestHeaders.TryDecodeValue(trailer, value, out string text))
                 {
                     return RequestRejectionReason.MalformedTrailerValue;
                 }
 
-                Append(_requestTrailers, trailer, encoding.GetString(value));
+                Append(_requestTrailers, trailer, text);
             }
 
             return RequestRejectionReason.None;

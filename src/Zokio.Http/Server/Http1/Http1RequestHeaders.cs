@@ -73,40 +73,19 @@ internal sealed class Http1RequestHeaders : Http1Headers
         }
 
         int field = _fieldCount++;
-        string text;
-        string? key = null;
-        if (field < MaxReusedFields)
+        bool reuse = field < MaxReusedFields;
+        // Names are ASCII (the parser checked them).
+        string? key = header != KnownHeader.Unknown ? null
+            : reuse ? ReusedString.Get(ref ReusedAt(field).Name, name, Encoding.ASCII)
+            : Encoding.ASCII.GetString(name);
+        Encoding encoding = ValueEncodingSelector is null ? Encoding.UTF8 : ValueEncoding(key ?? Names.NameAt((int)header));
+        if (!IsText(value, encoding))
         {
-            ref FieldStrings reused = ref ReusedAt(field);
-            if (header == KnownHeader.Unknown)
-            {
-                // Names are ASCII (the parser checked them).
-                key = ReusedString.Get(ref reused.Name, name, Encoding.ASCII);
-            }
-
-            Encoding encoding = ValueEncoding(header, key);
-            if (!IsText(value, encoding))
-            {
-                return false;
-            }
-
-            text = ReusedString.Get(ref reused.Value, value, encoding);
+            return false;
         }
-        else
-        {
-            if (header == KnownHeader.Unknown)
-            {
-                key = Encoding.ASCII.GetString(name);
-            }
 
-            Encoding encoding = ValueEncoding(header, key);
-            if (!IsText(value, encoding))
-            {
-                return false;
-            }
-
-            text = encoding.GetString(value);
-        }
+        // A reused string is matched as ASCII text, which only an ASCII-compatible decoding (UTF-8) reproduces.
+        string text = reuse && encoding == Encoding.UTF8 ? ReusedString.Get(ref ReusedAt(field).Value, value, encoding) : encoding.GetString(value);
 
         if (key is null)
         {
@@ -124,15 +103,31 @@ internal sealed class Http1RequestHeaders : Http1Headers
     }
 
     /// <summary>
+    /// Decodes the value of a field named <paramref name="name"/> as <see cref="Append"/> does, for the trailer fields
+    /// the connection keeps elsewhere; false when it is not text in its encoding.
+    /// </summary>
+    public bool TryDecodeValue(string name, ReadOnlySpan<byte> value, out string text)
+    {
+        Encoding encoding = ValueEncoding(name);
+        if (!IsText(value, encoding))
+        {
+            text = "";
+            return false;
+        }
+
+        text = encoding.GetString(value);
+        return true;
+    }
+
+    /// <summary>
     /// Whether the bytes are text in <paramref name="encoding"/>: UTF-8 must decode (the parser checked it already when
     /// the app picks no encodings); the app's own encodings take any byte, as Kestrel lets them.
     /// </summary>
     private bool IsText(ReadOnlySpan<byte> value, Encoding encoding) =>
         ValueEncodingSelector is null || encoding != Encoding.UTF8 || Utf8.IsValid(value);
 
-    /// <summary>What decodes a value: the selector's answer for the field's name (canonical when known), else UTF-8.</summary>
-    private Encoding ValueEncoding(KnownHeader header, string? unknownName) =>
-        ValueEncodingSelector is { } select ? select(unknownName ?? Names.NameAt((int)header)) ?? Encoding.UTF8 : Encoding.UTF8;
+    /// <summary>What decodes the value of a field named <paramref name="name"/> (canonical when known): the selector's answer, else UTF-8.</summary>
+    private Encoding ValueEncoding(string name) => ValueEncodingSelector?.Invoke(name) ?? Encoding.UTF8;
 
     /// <summary>As Kestrel's request headers: a bad request, as if the client had sent it.</summary>
     protected override Exception InvalidContentLength(string text) =>
